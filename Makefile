@@ -1,0 +1,40 @@
+# Two commands set everything up from a fresh clone: `make run` and `make test`.
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+# pyenv reads .python-version; otherwise fall back to whatever python3.12+ is on PATH.
+PYTHON ?= $(shell (pyenv which python 2>/dev/null) || command -v python3.13 || command -v python3.12 || command -v python3)
+
+.PHONY: run test venv migrate seed lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
+	  echo "error: Python 3.12+ is required, found $$($(PYTHON) --version 2>&1) at $(PYTHON)."; \
+	  echo "       Install one (e.g. 'pyenv install 3.12') or run: make PYTHON=/path/to/python3.12 ..."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+venv: $(VENV)/.installed
+
+migrate: venv
+	$(PY) manage.py migrate --noinput
+
+seed: migrate
+	$(PY) manage.py import_seeds
+
+run: seed
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: venv
+	$(PY) -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check archive tests
+
+bench: venv
+	$(PY) manage.py bench_search
+
+clean:
+	rm -rf $(VENV) db.sqlite3

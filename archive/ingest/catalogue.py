@@ -1,0 +1,192 @@
+"""fixtures/catalogue.json -> entities, aliases, relationships and program statuses.
+
+The catalogue is the editors' starting point, not their master: an entity field an editor
+changed (listed in `edited_fields`), an alias an editor removed from a merged entity, or an
+entity merged into another (an EntityRedirect) are all left as the editor set them.
+"""
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from ..models import (
+    Agency,
+    Alias,
+    Article,
+    Contractor,
+    Entity,
+    EntityKind,
+    EntityRedirect,
+    Program,
+    ProgramStatus,
+    Relationship,
+)
+from . import IngestError
+
+MODEL_FOR_KIND = {EntityKind.AGENCY: Agency, EntityKind.CONTRACTOR: Contractor, EntityKind.PROGRAM: Program}
+
+
+def load(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IngestError(f"{path}: catalogue not found") from None
+    except json.JSONDecodeError as exc:
+        raise IngestError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
+    slugs = Counter(e.get("slug") for e in data.get("entities", []))
+    for slug, n in slugs.items():
+        if not slug:
+            raise IngestError(f"{path}: an entity has no slug")
+        if n > 1:
+            raise IngestError(f"{path}: entity slug {slug!r} appears {n} times")
+    for e in data["entities"]:
+        if e.get("kind") not in EntityKind.values:
+            raise IngestError(f"{path}: entity {e['slug']!r} has unknown kind {e.get('kind')!r}")
+    return data
+
+
+def _resolve(slug: str, redirects: dict[str, Entity], entities: dict[str, Entity]) -> Entity | None:
+    return redirects.get(slug) or entities.get(slug)
+
+
+def sync_entities(data: dict, stats: Counter) -> dict[str, Entity]:
+    """Create or update the catalogue's entities; returns every entity by catalogue slug."""
+    redirects = {r.old_slug: r.entity for r in EntityRedirect.objects.select_related("entity")}
+    existing = {e.slug: e for e in Entity.objects.all()}
+    by_slug: dict[str, Entity] = {}
+    for item in data["entities"]:
+        slug = item["slug"]
+        if slug in redirects:
+            # Merged away by an editor: its names now belong to the surviving entity.
+            by_slug[slug] = redirects[slug]
+            stats["entities_left_alone"] += 1
+            continue
+        model = MODEL_FOR_KIND[EntityKind(item["kind"])]
+        wanted = {
+            "name": item["name"],
+            "acronym": item.get("acronym", ""),
+            "description": item.get("description", ""),
+        }
+        entity = existing.get(slug)
+        if entity is None:
+            obj = model.objects.create(slug=slug, kind=item["kind"], **wanted)
+            stats["entities_created"] += 1
+        else:
+            obj = model.objects.get(pk=entity.pk)
+            changed = [
+                f for f, v in wanted.items() if f not in obj.edited_fields and getattr(obj, f) != v
+            ]
+            stats["entity_fields_left_alone"] += sum(
+                1 for f, v in wanted.items() if f in obj.edited_fields and getattr(obj, f) != v
+            )
+            if changed:
+                for f in changed:
+                    setattr(obj, f, wanted[f])
+                obj.save(update_fields=[*changed, "updated"])
+                stats["entities_updated"] += 1
+            else:
+                stats["entities_unchanged"] += 1
+        by_slug[slug] = obj
+    # Parents and aliases need every entity to exist first.
+    for item in data["entities"]:
+        obj = by_slug[item["slug"]]
+        if item["slug"] in redirects:
+            target_names = {a.name for a in obj.aliases.all()}
+            for name, cs in _catalogue_names(item):
+                if name not in target_names and name not in (obj.name, obj.acronym):
+                    Alias.objects.create(entity=obj, name=name, case_sensitive=cs, origin="catalogue")
+            continue
+        if item["kind"] == EntityKind.AGENCY and "parent" not in obj.edited_fields:
+            parent = _resolve(item.get("parent", ""), redirects, by_slug) if item.get("parent") else None
+            if item.get("parent") and parent is None:
+                raise IngestError(f"catalogue: {item['slug']!r} has unknown parent {item['parent']!r}")
+            if obj.parent_id != (parent.pk if parent else None):
+                obj.parent_id = parent.pk if parent else None
+                obj.save(update_fields=["parent"])
+        _sync_aliases(obj, item, stats)
+    return by_slug
+
+
+def _catalogue_names(item: dict) -> list[tuple[str, bool]]:
+    names = [(a, False) for a in item.get("aliases", [])]
+    names += [(a, True) for a in item.get("acronym_aliases", [])]
+    return names
+
+
+def _sync_aliases(entity: Entity, item: dict, stats: Counter) -> None:
+    current = {a.name: a for a in entity.aliases.all()}
+    wanted = dict(_catalogue_names(item))
+    for name, cs in wanted.items():
+        alias = current.get(name)
+        if alias is None:
+            Alias.objects.create(entity=entity, name=name, case_sensitive=cs, origin="catalogue")
+            stats["aliases_created"] += 1
+        elif alias.origin == Alias.Origin.CATALOGUE and alias.case_sensitive != cs:
+            alias.case_sensitive = cs
+            alias.save(update_fields=["case_sensitive"])
+    # A catalogue alias dropped from the catalogue goes; an editor's alias always stays.
+    for name, alias in current.items():
+        if alias.origin == Alias.Origin.CATALOGUE and name not in wanted:
+            alias.delete()
+
+
+def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -> None:
+    """Relationships and program statuses cite articles, so they load after the articles."""
+    articles = {a.slug: a for a in Article.objects.only("id", "slug", "body")}
+    for rel in data.get("relationships", []):
+        article = articles.get(rel["article"])
+        if article is None:
+            stats["relationships_skipped"] += 1  # its article is not imported (yet)
+            continue
+        subject, obj = by_slug.get(rel["subject"]), by_slug.get(rel["object"])
+        if subject is None or obj is None:
+            raise IngestError(f"catalogue: relationship names an unknown entity: {rel}")
+        if rel["quote"] not in article.body:
+            raise IngestError(
+                f"catalogue: relationship {rel['subject']} {rel['kind']} {rel['object']}: "
+                f"quote not found in article {article.slug!r}"
+            )
+        existing = Relationship.objects.filter(
+            subject=subject, kind=rel["kind"], object=obj, article=article
+        ).first()
+        fields = {"amount": rel.get("amount", ""), "period": rel.get("period", ""), "quote": rel["quote"]}
+        if existing is None:
+            Relationship.objects.create(subject=subject, kind=rel["kind"], object=obj, article=article, **fields)
+            stats["relationships_created"] += 1
+        elif existing.edited:
+            stats["relationships_left_alone"] += 1
+        elif any(getattr(existing, f) != v for f, v in fields.items()):
+            for f, v in fields.items():
+                setattr(existing, f, v)
+            existing.save()
+            stats["relationships_updated"] += 1
+        else:
+            stats["relationships_unchanged"] += 1
+
+    for item in data["entities"]:
+        for claim in item.get("status", []):
+            program = by_slug[item["slug"]]
+            article = articles.get(claim["article"])
+            if article is None:
+                continue
+            if claim["quote"] not in article.body:
+                raise IngestError(
+                    f"catalogue: status of {item['slug']!r}: quote not found in article {article.slug!r}"
+                )
+            _, created = ProgramStatus.objects.get_or_create(
+                program_id=program.pk,
+                status=claim["status"],
+                year=claim.get("year"),
+                article=article,
+                defaults={"quote": claim["quote"]},
+            )
+            stats["statuses_created" if created else "statuses_unchanged"] += 1
+        # The current status is the latest sourced claim, unless an editor set it.
+        history = item.get("status", [])
+        if history:
+            program = Program.objects.filter(pk=by_slug[item["slug"]].pk).first()
+            if program and "status" not in program.edited_fields:
+                latest = max(history, key=lambda c: (c.get("year") or 0))["status"]
+                if program.status != latest:
+                    program.status = latest
+                    program.save(update_fields=["status"])

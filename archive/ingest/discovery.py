@@ -1,0 +1,106 @@
+"""Find names the catalogue lacks, to suggest them to an editor (never to publish them).
+
+Three shapes of name are collected:
+- inline definitions in either direction: "Long Name (ACR)" and "ACR (Long Name)";
+- organisations with a company suffix: "Acme Analytics, Inc.", "Foo LLC", "Bar Corporation";
+- government bodies: "Department of ...", "Office of ...", "Bureau of ...".
+"""
+
+import re
+from dataclasses import dataclass
+
+from .text import fold_key, sentence_around
+
+_WORD = r"[A-Z][\w’'&-]*(?:\.(?=\w))?[\w’'&-]*"
+_SP = r"[^\S\n]+"  # spaces, never a paragraph break
+_JOIN = r"(?:of|and|for|the|on|in|a|an|to|&)"
+_LONG = rf"{_WORD}(?:{_SP}(?:{_JOIN}{_SP})*{_WORD})+"
+_ACR = r"[A-Z][A-Za-z]{1,9}"
+
+LONG_THEN_ACR = re.compile(rf"({_LONG})[^\S\n]*[(\[]({_ACR})[)\]]")
+ACR_THEN_LONG = re.compile(rf"(?<!\w)({_ACR})[^\S\n]*[(\[]({_LONG})(?=[)\]]|{_SP}[—–-])")
+COMPANY = re.compile(
+    rf"((?:{_WORD}{_SP}){{0,4}}{_WORD})(,?{_SP}(?:Inc\.|LLC|L\.L\.C\.|Corporation|Corp\.))"
+)
+GOVERNMENT = re.compile(
+    rf"(?:Department|Office|Bureau){_SP}of{_SP}(?:the{_SP})?{_WORD}(?:{_SP}(?:and{_SP}|&{_SP})?{_WORD})*"
+)
+
+_LEADING = re.compile(r"^(?:The|A|An|Its|His|Her|Their|Our)\s+")
+_AGENCY_WORDS = {"department", "office", "bureau", "agency", "administration", "commission", "service", "court"}
+_PROGRAM_WORDS = {"program", "programme", "system", "database", "center", "centre", "repository", "initiative"}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    name: str
+    core: str  # the name without a company suffix: what must be new for it to be suggested
+    acronym: str
+    reason: str  # Candidate.Reason value
+    suggested_kind: str
+    start: int
+    end: int
+    passage: str
+
+    @property
+    def key(self) -> str:
+        return fold_key(self.name)
+
+
+def _acronym_fits(long_name: str, acronym: str) -> bool:
+    """Loose check that ACR abbreviates Long Name: its first letter and most of its letters
+    are word initials, in order (RAVEn, NCTUE and CREW all pass; "(PDF)" after a name fails)."""
+    initials = [w[0].upper() for w in re.findall(r"[\w’']+", long_name) if w[0].isupper()]
+    letters = [c for c in acronym.upper() if c.isalpha()]
+    if not initials or not letters or letters[0] != initials[0]:
+        return False
+    i = hits = 0
+    for c in letters:
+        while i < len(initials) and initials[i] != c:
+            i += 1
+        if i < len(initials):
+            hits += 1
+            i += 1
+    return hits >= max(2, len(letters) - 1)
+
+
+def _guess_kind(name: str, default: str = "") -> str:
+    words = {w.lower() for w in re.findall(r"\w+", name)}
+    if words & _PROGRAM_WORDS:
+        return "program"
+    if words & _AGENCY_WORDS:
+        return "agency"
+    return default
+
+
+def find(text: str) -> list[Suggestion]:
+    out: list[Suggestion] = []
+
+    def add(name, acronym, reason, kind, start, end, core=None):
+        name = _LEADING.sub("", name.strip(" ,;:")).strip()
+        if reason != "company":
+            name = name.rstrip(".")
+        if len(name) < 4 or len(name) > 120:
+            return
+        core = _LEADING.sub("", (core or name).strip(" ,.;:"))
+        passage = sentence_around(text, start, end)
+        out.append(Suggestion(name, core, acronym, reason, kind, start, end, passage))
+
+    for m in LONG_THEN_ACR.finditer(text):
+        long_name, acr = m.group(1), m.group(2)
+        # The name may start mid-phrase ("by the National Archives"); keep the part the acronym fits.
+        words = long_name.split()
+        for i in range(len(words) - 1):
+            tail = " ".join(words[i:])
+            if words[i][0].isupper() and _acronym_fits(tail, acr):
+                add(tail, acr, "definition", _guess_kind(tail), m.start(1), m.end())
+                break
+    for m in ACR_THEN_LONG.finditer(text):
+        acr, long_name = m.group(1), m.group(2)
+        if _acronym_fits(long_name, acr):
+            add(long_name, acr, "definition", _guess_kind(long_name), m.start(), m.end(2))
+    for m in COMPANY.finditer(text):
+        add(m.group(0), "", "company", "contractor", m.start(), m.end(), core=m.group(1))
+    for m in GOVERNMENT.finditer(text):
+        add(m.group(0), "", "government", "agency", m.start(), m.end())
+    return out

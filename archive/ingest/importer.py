@@ -1,0 +1,253 @@
+"""The import transaction: read seeds, sync the catalogue, store articles, link entities.
+
+Everything happens in one transaction, so any error leaves the database exactly as it was;
+--dry-run runs the same code and rolls back. Editors' work is never undone:
+- article fields listed in Article.edited_fields are not overwritten;
+- a mention an editor added, confirmed or rejected keeps its state;
+- candidates an editor approved or rejected are not suggested again.
+"""
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from ..models import Alias, Article, Candidate, Entity, Mention
+from . import IngestError, catalogue, discovery
+from .linker import Linker, Name
+from .readers import RawArticle, load_manifest, read_path
+
+ARTICLE_FIELDS = ("title", "body", "published", "publication", "source_url", "dept", "facts_note")
+PROVENANCE_FIELDS = ("seed_file", "seed_line", "content_hash")
+SEED_SUFFIXES = {".txt", ".md", ".markdown"}
+
+
+@dataclass
+class Summary:
+    stats: Counter = field(default_factory=Counter)
+    new_candidates: list[dict] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def changed(self) -> bool:
+        keys = ("articles_created", "articles_updated", "mentions_created", "mentions_updated",
+                "mentions_removed", "entities_created", "entities_updated", "aliases_created",
+                "relationships_created", "relationships_updated", "statuses_created",
+                "candidates_created")
+        return any(self.stats[k] for k in keys)
+
+    def as_dict(self) -> dict:
+        return {
+            "dry_run": self.dry_run,
+            "changed": self.changed,
+            "files": self.files,
+            **{k: self.stats[k] for k in sorted(self.stats)},
+            "new_candidates": self.new_candidates,
+        }
+
+    def lines(self) -> list[str]:
+        s = self.stats
+        out = [
+            f"Files: {', '.join(self.files)}",
+            f"Articles: {s['articles_created']} created, {s['articles_updated']} updated, "
+            f"{s['articles_unchanged']} unchanged"
+            + (f"; {s['article_fields_left_alone']} editor-set fields left alone" if s["article_fields_left_alone"] else ""),
+            f"Mentions: {s['mentions_total']} in all ({s['mentions_created']} created, "
+            f"{s['mentions_updated']} updated, {s['mentions_removed']} removed, "
+            f"{s['mentions_left_alone']} set by editors left alone)",
+            f"Entities: {s['entities_total']} in all ({s['entities_created']} created, "
+            f"{s['entities_updated']} updated, {s['entities_unchanged']} unchanged"
+            + (f", {s['entity_fields_left_alone']} editor-set fields left alone" if s["entity_fields_left_alone"] else "")
+            + ")",
+            f"Relationships: {s['relationships_created']} created, {s['relationships_updated']} updated, "
+            f"{s['relationships_unchanged']} unchanged, {s['relationships_left_alone']} edited left alone; "
+            f"program statuses: {s['statuses_created']} created",
+            f"Suggested entities: {s['candidates_created']} new, {s['candidates_pending']} waiting for review",
+        ]
+        for c in self.new_candidates:
+            out.append(f"  + {c['name']}" + (f" ({c['acronym']})" if c["acronym"] else "") + f" — {c['article']}")
+        if self.dry_run:
+            out.append("Dry run: nothing was written.")
+        elif not self.changed:
+            out.append("No changes: the database already matched the seeds.")
+        return out
+
+
+class _DryRun(Exception):
+    pass
+
+
+def seed_paths(paths: list[str] | None) -> list[Path]:
+    if paths:
+        out = []
+        for p in map(Path, paths):
+            if p.is_dir():
+                out += sorted(q for q in p.iterdir() if q.suffix.lower() in SEED_SUFFIXES)
+            elif not p.exists():
+                raise IngestError(f"{p}: no such file or directory")
+            else:
+                out.append(p)
+        return out
+    return sorted(q for q in Path(settings.SEEDS_DIR).iterdir() if q.suffix.lower() in SEED_SUFFIXES)
+
+
+def build_linker() -> Linker:
+    names: list[Name] = []
+    for e in Entity.objects.only("id", "name", "acronym"):
+        names.append(Name(e.name, e.id, False))
+        if e.acronym:
+            names.append(Name(e.acronym, e.id, True))
+    for a in Alias.objects.only("entity_id", "name", "case_sensitive"):
+        names.append(Name(a.name, a.entity_id, a.case_sensitive))
+    return Linker(names)
+
+
+def run(paths: list[str] | None = None, *, dry_run: bool = False,
+        catalogue_path: Path | None = None, manifest_path: Path | None = None) -> Summary:
+    summary = Summary(dry_run=dry_run)
+    fixtures = Path(settings.FIXTURES_DIR)
+    manifest = load_manifest(manifest_path or fixtures / "articles.json")
+    data = catalogue.load(catalogue_path or fixtures / "catalogue.json")
+    files = seed_paths(paths)
+    if not files:
+        raise IngestError(f"{settings.SEEDS_DIR}: no seed files (*.txt, *.md) to import")
+    # Read and validate every file before writing anything.
+    raws: list[RawArticle] = []
+    for f in files:
+        raws += read_path(f, manifest)
+        summary.files.append(f.name)
+    seen: dict[str, str] = {}
+    for raw in raws:
+        if raw.slug in seen:
+            raise IngestError(
+                f"{raw.seed_file}:{raw.seed_line}: article slug {raw.slug!r} already used by "
+                f"{seen[raw.slug]} (give one a different title or slug)"
+            )
+        seen[raw.slug] = f"{raw.seed_file}:{raw.seed_line}"
+    try:
+        with transaction.atomic():
+            by_slug = catalogue.sync_entities(data, summary.stats)
+            articles = [store_article(raw, summary.stats) for raw in raws]
+            link_articles(articles, summary.stats)
+            catalogue.sync_relationships(data, by_slug, summary.stats)
+            summary.new_candidates = suggest(articles, summary.stats)
+            summary.stats["entities_total"] = Entity.objects.count()
+            summary.stats["mentions_total"] = Mention.objects.visible().count()
+            summary.stats["candidates_pending"] = Candidate.objects.filter(status="pending").count()
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return summary
+
+
+def store_article(raw: RawArticle, stats: Counter) -> Article:
+    values = {f: getattr(raw, f) for f in ARTICLE_FIELDS}
+    values |= {"seed_file": raw.seed_file, "seed_line": raw.seed_line, "content_hash": raw.content_hash}
+    article = Article.objects.filter(slug=raw.slug).first()
+    if article is None:
+        stats["articles_created"] += 1
+        return Article.objects.create(slug=raw.slug, **values)
+    changed = []
+    for f, v in values.items():
+        if getattr(article, f) == v:
+            continue
+        if f in article.edited_fields:
+            stats["article_fields_left_alone"] += 1
+            continue
+        setattr(article, f, v)
+        changed.append(f)
+    if changed:
+        article.save(update_fields=[*changed, "updated"])
+        stats["articles_updated"] += 1
+    else:
+        stats["articles_unchanged"] += 1
+    return article
+
+
+def link_articles(articles: list[Article], stats: Counter | None = None, linker: Linker | None = None) -> None:
+    """(Re)link articles to the catalogue, keeping every mention an editor set."""
+    stats = stats if stats is not None else Counter()
+    linker = linker or build_linker()
+    entity_names = _entity_names()
+    existing: dict[tuple[int, int], Mention] = {
+        (m.article_id, m.entity_id): m
+        for m in Mention.objects.filter(article__in=[a.pk for a in articles])
+    }
+    for article in articles:
+        found = linker.find(article.body)
+        for entity_id, hit in found.items():
+            spans = [list(s) for s in hit.spans]
+            m = existing.pop((article.pk, entity_id), None)
+            if m is None:
+                Mention.objects.create(article=article, entity_id=entity_id, count=hit.count, spans=spans)
+                stats["mentions_created"] += 1
+            elif m.count != hit.count or m.spans != spans:
+                # Offsets follow the text even for an editor's mention; its state stays.
+                m.count, m.spans = hit.count, spans
+                m.save(update_fields=["count", "spans"])
+                stats["mentions_updated"] += 1
+            if m is not None and (m.origin == Mention.Origin.EDITOR or m.state != Mention.State.AUTO):
+                stats["mentions_left_alone"] += 1
+        for (article_id, _), m in list(existing.items()):
+            if article_id != article.pk:
+                continue
+            del existing[(article_id, m.entity_id)]
+            if m.origin == Mention.Origin.EDITOR or m.state != Mention.State.AUTO:
+                stats["mentions_left_alone"] += 1
+                continue
+            m.delete()  # the linker no longer finds it (text or catalogue changed)
+            stats["mentions_removed"] += 1
+        _index_entities(article, entity_names)
+
+
+def _entity_names() -> dict[int, str]:
+    names: dict[int, list[str]] = {}
+    for e in Entity.objects.only("id", "name", "acronym"):
+        names[e.id] = [e.name, e.acronym]
+    for a in Alias.objects.only("entity_id", "name"):
+        names.setdefault(a.entity_id, []).append(a.name)
+    return {k: " ".join(dict.fromkeys(n for n in v if n)) for k, v in names.items()}
+
+
+def _index_entities(article: Article, entity_names: dict[int, str]) -> None:
+    """Write the names of the article's visible entities where the search index reads them."""
+    ids = Mention.objects.visible().filter(article=article).order_by("entity_id").values_list("entity_id", flat=True)
+    text = "\n".join(entity_names.get(i, "") for i in ids)
+    if article.entity_text != text:
+        article.entity_text = text
+        article.save(update_fields=["entity_text"])
+
+
+def suggest(articles: list[Article], stats: Counter) -> list[dict]:
+    """Store names the catalogue lacks as pending candidates; remember decided ones."""
+    linker = build_linker()
+    known = set(Candidate.objects.values_list("key", flat=True))
+    new = []
+    for article in articles:
+        for s in discovery.find(article.body):
+            if s.key in known:
+                continue
+            # A name the catalogue already covers (whole, or by its acronym) is not new.
+            covered = linker.find(s.core)
+            if any(sp == (0, len(s.core)) for f in covered.values() for sp in f.spans):
+                continue
+            if s.acronym and linker.find(s.acronym):
+                continue
+            known.add(s.key)
+            Candidate.objects.create(
+                name=s.name, key=s.key, acronym=s.acronym, reason=s.reason,
+                suggested_kind=s.suggested_kind, article=article, passage=s.passage,
+            )
+            stats["candidates_created"] += 1
+            new.append({"name": s.name, "acronym": s.acronym, "reason": s.reason,
+                        "kind": s.suggested_kind, "article": article.slug})
+    return new
+
+
+def to_json(summary: Summary) -> str:
+    return json.dumps(summary.as_dict(), indent=2, ensure_ascii=False)

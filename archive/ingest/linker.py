@@ -1,0 +1,95 @@
+"""Find the catalogue's entities in article text.
+
+Rules (each one is a row in tests/test_linker.py):
+- acronyms and short forms match case-sensitively (ICE, CLEAR, TRAC never match "ice",
+  "clear", "track"); names match case-insensitively;
+- straight and curly apostrophes are alike, and a possessive (ICE’s) is still ICE;
+- an optional "U.S."/"US" prefix belongs to the name it precedes;
+- at any position the longest name wins ("Homeland Security Investigations" is HSI, not DHS);
+- an inline definition ("Long Name (ACR)", "ACR (Long Name)", "ACR [Long Name — ...]")
+  is one mention, not two.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+# Between two names of one entity, this gap makes them one definition: "X (Y", "X [Y".
+_DEFINITION_GAP = re.compile(r"\s*[(\[]\s*")
+
+
+@dataclass(frozen=True)
+class Name:
+    text: str
+    entity_id: int
+    case_sensitive: bool
+
+
+@dataclass
+class Found:
+    entity_id: int
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def count(self):
+        return len(self.spans)
+
+
+def _name_pattern(text: str) -> str:
+    parts = []
+    for ch in text.strip():
+        if ch in "'’‘":
+            parts.append("['’‘]")
+        elif ch.isspace():
+            if parts and parts[-1] != r"\s+":
+                parts.append(r"\s+")
+        elif ch in "-–—":
+            parts.append(r"[-–—\s]")
+        else:
+            parts.append(re.escape(ch))
+    return "".join(parts)
+
+
+class Linker:
+    """Compiled once per catalogue; `find(text)` is then one regex pass over the text."""
+
+    def __init__(self, names: list[Name]):
+        self.names = [n for n in names if n.text.strip()]
+        # Longest first, so the regex alternation prefers the longest name at each position.
+        ordered = sorted(self.names, key=lambda n: (-len(n.text), n.text))
+        self._by_group: list[int] = []
+        alternatives = []
+        for n in ordered:
+            pattern = _name_pattern(n.text)
+            if not n.case_sensitive:
+                pattern = f"(?i:{pattern})"
+            alternatives.append(f"({pattern})")
+            self._by_group.append(n.entity_id)
+        if alternatives:
+            body = "|".join(alternatives)
+            self._regex = re.compile(
+                rf"(?<!\w)(?:(?:U\.S\.|US)\s+)?(?:{body})(?!\w)"
+            )
+        else:
+            self._regex = None
+
+    def find(self, text: str) -> dict[int, Found]:
+        if self._regex is None:
+            return {}
+        matches: list[tuple[int, int, int]] = []
+        for m in self._regex.finditer(text):
+            entity_id = self._by_group[m.lastindex - 1]
+            start, end = m.span()
+            prev = matches[-1] if matches else None
+            if (
+                prev
+                and prev[2] == entity_id
+                and _DEFINITION_GAP.fullmatch(text, prev[1], start)
+            ):
+                # "Immigration and Customs Enforcement (ICE" — one mention, widened.
+                matches[-1] = (prev[0], end, entity_id)
+                continue
+            matches.append((start, end, entity_id))
+        found: dict[int, Found] = {}
+        for start, end, entity_id in matches:
+            found.setdefault(entity_id, Found(entity_id)).spans.append((start, end))
+        return found

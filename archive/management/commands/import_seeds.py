@@ -1,0 +1,27 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from archive.ingest import IngestError, importer
+
+
+class Command(BaseCommand):
+    help = (
+        "Import seed articles (plain text with the fixtures/articles.json manifest, or Markdown "
+        "with front matter), sync the entity catalogue and link every entity each article names. "
+        "Idempotent and atomic: a second run changes nothing; an error changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="*", help="Seed files or folders (default: everything in seeds/).")
+        parser.add_argument("--json", action="store_true", help="Print the summary as JSON.")
+        parser.add_argument("--dry-run", action="store_true", help="Report what would change; write nothing.")
+
+    def handle(self, *args, paths, json, dry_run, **options):
+        try:
+            summary = importer.run(paths or None, dry_run=dry_run)
+        except IngestError as exc:
+            raise CommandError(str(exc)) from None
+        if json:
+            self.stdout.write(importer.to_json(summary))
+        else:
+            for line in summary.lines():
+                self.stdout.write(line)

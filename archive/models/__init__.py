@@ -1,0 +1,19 @@
+from .articles import Article
+from .curation import Candidate, EntityRedirect
+from .entities import Agency, Alias, Contractor, Entity, EntityKind, Program, ProgramStatus
+from .links import Mention, Relationship
+
+__all__ = [
+    "Agency",
+    "Alias",
+    "Article",
+    "Candidate",
+    "Contractor",
+    "Entity",
+    "EntityKind",
+    "EntityRedirect",
+    "Mention",
+    "Program",
+    "ProgramStatus",
+    "Relationship",
+]

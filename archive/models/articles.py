@@ -1,0 +1,50 @@
+from django.db import models
+from django.urls import reverse
+
+# Fields an editor may change in the admin; a re-import never overwrites one an editor set.
+ARTICLE_CURATED_FIELDS = ("title", "published", "publication", "source_url", "dept", "facts_note")
+
+
+class ArticleQuerySet(models.QuerySet):
+    def newest_first(self):
+        return self.order_by(models.F("published").desc(nulls_last=True), "-id")
+
+
+class Article(models.Model):
+    title = models.CharField(max_length=400)
+    slug = models.SlugField(max_length=200, unique=True)
+    body = models.TextField(help_text="Plain text, one paragraph per line.")
+    published = models.DateField(null=True, blank=True, db_index=True)
+    publication = models.CharField(max_length=200, blank=True, db_index=True)
+    source_url = models.URLField(max_length=500, blank=True)
+    dept = models.CharField("dept line", max_length=300, blank=True)
+    facts_note = models.CharField(
+        max_length=500, blank=True, help_text="Caveats about the facts above, e.g. an uncertain date."
+    )
+    # Provenance: where the text came from, so a re-import can recognise it.
+    seed_file = models.CharField(max_length=300, blank=True)
+    seed_line = models.PositiveIntegerField(null=True, blank=True)
+    content_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # Names of the linked entities (name, acronym, aliases), written by the linker so
+    # the search index can weigh entity matches above body matches.
+    entity_text = models.TextField(blank=True, editable=False)
+    edited_fields = models.JSONField(
+        default=list, blank=True, help_text="Fields an editor set; imports leave them alone."
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = [models.F("published").desc(nulls_last=True), "-id"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("article", args=[self.slug])
+
+    @property
+    def paragraphs(self):
+        return [p for p in self.body.split("\n") if p.strip()]

@@ -1,0 +1,157 @@
+from django.db import models
+from django.urls import reverse
+
+ENTITY_CURATED_FIELDS = ("name", "acronym", "description", "parent", "status")
+
+
+class EntityKind(models.TextChoices):
+    AGENCY = "agency", "Agency"
+    CONTRACTOR = "contractor", "Contractor"
+    PROGRAM = "program", "Program"
+
+    @property
+    def plural(self):
+        return {"agency": "agencies", "contractor": "contractors", "program": "programs"}[self.value]
+
+    @classmethod
+    def from_plural(cls, plural):
+        return {k.plural: k for k in cls}.get(plural)
+
+
+class EntityQuerySet(models.QuerySet):
+    def with_article_counts(self):
+        """Annotate how many articles name each entity (rejected mentions excluded)."""
+        from .links import Mention
+
+        return self.annotate(
+            article_count=models.Count(
+                "mentions", filter=~models.Q(mentions__state=Mention.State.REJECTED), distinct=True
+            )
+        )
+
+
+class Entity(models.Model):
+    """Shared by agencies, contractors and programs (multi-table inheritance), so mentions,
+    relationships, facets and co-mention counts are one table and one query each."""
+
+    kind = models.CharField(max_length=20, choices=EntityKind.choices, db_index=True, editable=False)
+    name = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=120, unique=True)
+    acronym = models.CharField(
+        max_length=40, blank=True, help_text="Matched case-sensitively: ICE never matches “ice”."
+    )
+    description = models.TextField(blank=True)
+    reviewed = models.BooleanField(default=False, help_text="An editor has checked this entry.")
+    edited_fields = models.JSONField(default=list, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = EntityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "entities"
+
+    def __str__(self):
+        return f"{self.name} ({self.acronym})" if self.acronym and self.acronym != self.name else self.name
+
+    @property
+    def short_name(self):
+        return self.acronym or self.name
+
+    @property
+    def kind_plural(self):
+        return EntityKind(self.kind).plural
+
+    def get_absolute_url(self):
+        return reverse("entity", args=[self.kind_plural, self.slug])
+
+    def save(self, *args, **kwargs):
+        if not self.kind and self.KIND:
+            self.kind = self.KIND
+        super().save(*args, **kwargs)
+
+    KIND = ""
+
+    def names(self):
+        """Every name this entity goes by, as (text, case_sensitive) pairs."""
+        out = [(self.name, False)]
+        if self.acronym:
+            out.append((self.acronym, True))
+        out += [(a.name, a.case_sensitive) for a in self.aliases.all()]
+        return out
+
+
+class Agency(Entity):
+    KIND = EntityKind.AGENCY
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+
+    class Meta:
+        verbose_name_plural = "agencies"
+        ordering = ["name"]
+
+
+class Contractor(Entity):
+    KIND = EntityKind.CONTRACTOR
+
+    class Meta:
+        ordering = ["name"]
+
+
+class ProgramStatusChoice(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    PILOT = "pilot", "Pilot"
+    ACTIVE = "active", "Active"
+    ENDED = "ended", "Ended"
+    DISPUTED = "disputed", "Disputed"
+
+
+class Program(Entity):
+    KIND = EntityKind.PROGRAM
+    Status = ProgramStatusChoice
+    status = models.CharField(max_length=20, choices=ProgramStatusChoice.choices, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+
+class ProgramStatus(models.Model):
+    """One sourced claim about a program's status in a year."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="status_history")
+    status = models.CharField(max_length=20, choices=ProgramStatusChoice.choices)
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    article = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="+")
+    quote = models.TextField()
+
+    class Meta:
+        ordering = [models.F("year").asc(nulls_last=True), "id"]
+        verbose_name_plural = "program statuses"
+
+    def __str__(self):
+        return f"{self.program}: {self.get_status_display()} {self.year or ''}".strip()
+
+
+class Alias(models.Model):
+    class Origin(models.TextChoices):
+        CATALOGUE = "catalogue", "Catalogue"
+        EDITOR = "editor", "Editor"
+
+    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=300)
+    case_sensitive = models.BooleanField(
+        default=False, help_text="Acronyms and short forms such as AWS match only in this case."
+    )
+    origin = models.CharField(max_length=20, choices=Origin.choices, default=Origin.EDITOR)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "aliases"
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "name"], name="unique_alias_per_entity")
+        ]
+
+    def __str__(self):
+        return self.name

@@ -95,14 +95,19 @@ def seed_paths(paths: list[str] | None) -> list[Path]:
     return sorted(q for q in Path(settings.SEEDS_DIR).iterdir() if q.suffix.lower() in SEED_SUFFIXES)
 
 
+def is_acronym_like(name: str) -> bool:
+    """A name with no lower-case letter (CLEAR, NCTUE) is an acronym: matched case-sensitively."""
+    return not any(c.islower() for c in name)
+
+
 def build_linker() -> Linker:
     names: list[Name] = []
     for e in Entity.objects.only("id", "name", "acronym"):
-        names.append(Name(e.name, e.id, False))
+        names.append(Name(e.name, e.id, is_acronym_like(e.name)))
         if e.acronym:
             names.append(Name(e.acronym, e.id, True))
     for a in Alias.objects.only("entity_id", "name", "case_sensitive"):
-        names.append(Name(a.name, a.entity_id, a.case_sensitive))
+        names.append(Name(a.name, a.entity_id, a.case_sensitive or is_acronym_like(a.name)))
     return Linker(names)
 
 

@@ -1,4 +1,22 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import path, re_path
 
-urlpatterns = [path("admin/", admin.site.urls)]
+from .views import api, pages
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("search/", pages.search_page, name="search"),
+    path("search/help/", pages.search_help, name="search-help"),
+    path("search/export.csv", pages.search_export, name="search-export"),
+    path("articles/<slug:slug>/", pages.article, name="article"),
+    path("api/articles/", api.articles, name="api-articles"),
+    path("api/articles/<slug:slug>/", api.article_detail, name="api-article"),
+    path("api/search/", api.search, name="api-search"),
+    path("api/entities/", api.entities, name="api-entities"),
+    path("api/entities/<str:kind>/<slug:slug>/", api.entity_detail, name="api-entity"),
+    path("admin/", admin.site.urls),
+    re_path(r"^(?P<kind_plural>agencies|contractors|programs)/$", pages.entity_index, name="entity-index"),
+    re_path(
+        r"^(?P<kind_plural>agencies|contractors|programs)/(?P<slug>[-\w]+)/$", pages.entity, name="entity"
+    ),
+]

@@ -1,0 +1,70 @@
+"""The search page's and API's parameters, validated by django-filter.
+
+    q, agency, contractor, program (several values: any of them; different facets: all),
+    published_after, published_before, publication, sort, page
+
+The FilterSet is used for what it does well — parsing and validating the URL into typed
+values with clear error messages, and rendering the filter form; the search engine does the
+matching (a FilterSet queryset cannot express FTS5 MATCH or bm25 ranking).
+"""
+
+import django_filters
+from django import forms
+
+from .models import Article, Entity, EntityKind
+from .search import Filters
+from .search.base import SORTS
+
+
+def _entity_filter(kind: EntityKind):
+    return django_filters.ModelMultipleChoiceFilter(
+        queryset=Entity.objects.filter(kind=kind),
+        to_field_name="slug",
+        label=kind.plural.capitalize(),
+        method="noop",
+    )
+
+
+class SearchFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="noop", label="Search")
+    agency = _entity_filter(EntityKind.AGENCY)
+    contractor = _entity_filter(EntityKind.CONTRACTOR)
+    program = _entity_filter(EntityKind.PROGRAM)
+    published_after = django_filters.DateFilter(
+        method="noop", label="Published from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    published_before = django_filters.DateFilter(
+        method="noop", label="Published to", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    publication = django_filters.CharFilter(method="noop")
+    sort = django_filters.ChoiceFilter(
+        choices=[(s, s.capitalize()) for s in SORTS], method="noop", empty_label=None
+    )
+
+    class Meta:
+        model = Article
+        fields: list[str] = []
+
+    def noop(self, queryset, name, value):
+        return queryset
+
+    def search_args(self) -> dict:
+        """Cleaned values as keyword arguments for archive.search.search()."""
+        data = self.form.cleaned_data
+        return {
+            "text": data.get("q") or "",
+            "sort": data.get("sort") or "relevance",
+            "filters": Filters(
+                entity_ids={
+                    k.value: [e.pk for e in data.get(k.value) or []] for k in EntityKind
+                },
+                published_after=data.get("published_after"),
+                published_before=data.get("published_before"),
+                publication=data.get("publication") or "",
+            ),
+        }
+
+    def errors_text(self) -> str:
+        return "; ".join(
+            f"{field}: {' '.join(errs)}" for field, errs in self.form.errors.items()
+        )

@@ -1,0 +1,287 @@
+"""The search interface shared by both engines: parameters in, Results out.
+
+An engine only knows how to turn a parsed Query into SQL for its database (a match
+subquery, a rank expression, highlights). Filters, facets, pagination, entity cards and
+the assembly of results are shared, so both databases behave the same.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from ..models import Article, Entity, EntityKind, Mention
+from .query import Query, parse
+
+# Private-use characters the engines put around matches; they are removed from article text
+# on import, so after escaping they can only be ours.
+MARK_START, MARK_END = "\ue000", "\ue001"
+SORTS = ("relevance", "newest", "oldest")
+FACET_LIMIT = 12
+
+
+def mark(fragment: str) -> SafeString:
+    """Escape first, then mark: engine output never reaches the page unescaped."""
+    html = escape(fragment or "")
+    return mark_safe(html.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
+
+
+@dataclass
+class Filters:
+    entity_ids: dict[str, list[int]] = field(default_factory=dict)  # kind -> ids (any of)
+    published_after: dt.date | None = None
+    published_before: dt.date | None = None
+    publication: str = ""
+
+    def sql(self, alias: str = "a") -> tuple[str, list]:
+        """A WHERE fragment over the article table `alias` (always true when empty)."""
+        parts, params = ["1=1"], []
+        if self.published_after:
+            parts.append(f"{alias}.published >= %s")
+            params.append(self.published_after)
+        if self.published_before:
+            parts.append(f"{alias}.published <= %s")
+            params.append(self.published_before)
+        if self.publication:
+            parts.append(f"{alias}.publication = %s")
+            params.append(self.publication)
+        for ids in self.entity_ids.values():
+            if ids:
+                marks = ", ".join(["%s"] * len(ids))
+                parts.append(
+                    f"{alias}.id IN (SELECT article_id FROM archive_mention "
+                    f"WHERE state <> 'rejected' AND entity_id IN ({marks}))"
+                )
+                params += ids
+        return " AND ".join(parts), params
+
+    @property
+    def active(self) -> bool:
+        return bool(
+            any(self.entity_ids.values()) or self.published_after or self.published_before or self.publication
+        )
+
+
+@dataclass
+class Hit:
+    article: Article
+    rank: float
+    title_html: SafeString
+    snippet_html: SafeString
+    entities: list[Entity] = field(default_factory=list)
+    matched_entities: list[Entity] = field(default_factory=list)
+
+
+@dataclass
+class FacetValue:
+    entity: Entity | None
+    label: str
+    value: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Results:
+    query: Query
+    hits: list[Hit]
+    total: int
+    page: int
+    page_size: int
+    sort: str
+    facets: dict[str, list[FacetValue]]
+    publications: list[FacetValue]
+    entities: list[Entity]  # entities the query names: shown as cards
+    suggestions: list[str] = field(default_factory=list)
+    similar_entities: list[Entity] = field(default_factory=list)
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def end_index(self) -> int:
+        return self.start_index + len(self.hits) - 1 if self.hits else 0
+
+    @property
+    def start_index(self) -> int:
+        return (self.page - 1) * self.page_size + 1 if self.total else 0
+
+
+class PageOutOfRange(Exception):
+    pass
+
+
+class Engine:
+    vendor = ""
+
+    # -- per-vendor pieces -------------------------------------------------------------
+    def matches_sql(self, query: Query) -> tuple[str, list]:
+        """SQL selecting the ids of matching articles (one column named id)."""
+        raise NotImplementedError
+
+    def ranked_page_sql(self, query: Query, where: str, params: list, limit: int, offset: int):
+        raise NotImplementedError
+
+    def highlights(self, query: Query, ids: list[int]) -> dict[int, tuple[str, str]]:
+        raise NotImplementedError
+
+    def spelling(self, query: Query) -> list[str]:
+        return []
+
+    # -- shared ------------------------------------------------------------------------
+    def fetch(self, sql: str, params: list) -> list[tuple]:
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+
+    def page_ids(self, query: Query, filters: Filters, sort: str, limit: int, offset: int) -> list[int]:
+        where, params = filters.sql("a")
+        if query.is_empty or sort != "relevance":
+            direction = "ASC" if sort == "oldest" else "DESC"
+            nulls = "NULLS LAST"
+            match = ""
+            if not query.is_empty:
+                msql, mparams = self.matches_sql(query)
+                match = f" AND a.id IN ({msql})"
+                params = mparams + params
+            sql = (
+                f"SELECT a.id FROM archive_article a WHERE {where}{match} "
+                f"ORDER BY a.published {direction} {nulls}, a.id {direction} LIMIT %s OFFSET %s"
+            )
+            return [r[0] for r in self.fetch(sql, [*params, limit, offset])]
+        sql, params = self.ranked_page_sql(query, where, params, limit, offset)
+        return [r[0] for r in self.fetch(sql, params)]
+
+    def count(self, query: Query, filters: Filters) -> int:
+        where, params = filters.sql("a")
+        if query.is_empty:
+            return self.fetch(f"SELECT COUNT(*) FROM archive_article a WHERE {where}", params)[0][0]
+        msql, mparams = self.matches_sql(query)
+        if not filters.active:
+            return self.fetch(f"SELECT COUNT(*) FROM ({msql}) m", mparams)[0][0]
+        sql = f"SELECT COUNT(*) FROM archive_article a WHERE a.id IN ({msql}) AND {where}"
+        return self.fetch(sql, mparams + params)[0][0]
+
+    def facet_counts(self, query: Query, filters: Filters) -> tuple[dict[int, int], dict[str, int]]:
+        """Entity and publication counts over the whole match set, one grouped query each."""
+        where, params = filters.sql("a")
+        match, mparams = "", []
+        if not query.is_empty:
+            msql, mparams = self.matches_sql(query)
+            match = f" AND a.id IN ({msql})"
+        entity_sql = (
+            "SELECT m.entity_id, COUNT(*) FROM archive_mention m "
+            "JOIN archive_article a ON a.id = m.article_id "
+            f"WHERE m.state <> 'rejected'{match} AND {where} GROUP BY m.entity_id"
+        )
+        pub_sql = (
+            "SELECT a.publication, COUNT(*) FROM archive_article a "
+            f"WHERE a.publication <> ''{match} AND {where} GROUP BY a.publication"
+        )
+        entities = dict(self.fetch(entity_sql, mparams + params))
+        publications = dict(self.fetch(pub_sql, mparams + params))
+        return entities, publications
+
+
+def get_engine() -> Engine:
+    from .postgres import PostgresEngine
+    from .sqlite import SqliteEngine
+
+    engines = {"sqlite": SqliteEngine, "postgresql": PostgresEngine}
+    try:
+        return engines[connection.vendor]()
+    except KeyError:
+        raise RuntimeError(f"No search engine for the {connection.vendor!r} database") from None
+
+
+def search(
+    text: str = "",
+    *,
+    filters: Filters | None = None,
+    sort: str = "relevance",
+    page: int = 1,
+    page_size: int = 20,
+    with_facets: bool = True,
+) -> Results:
+    """The one search entry point for pages and the API."""
+    from .entities import entities_named, similar_entities
+
+    engine = get_engine()
+    query = parse(text)
+    filters = filters or Filters()
+    if sort not in SORTS:
+        sort = "relevance"
+    if query.is_empty and sort == "relevance":
+        sort = "newest"  # a browse has nothing to rank by
+    total = engine.count(query, filters)
+    num_pages = max(1, -(-total // page_size))
+    if page < 1 or page > num_pages:
+        raise PageOutOfRange(page)
+    ids = engine.page_ids(query, filters, sort, page_size, (page - 1) * page_size) if total else []
+    articles = Article.objects.in_bulk(ids)
+    marks = engine.highlights(query, ids) if ids and not query.is_empty else {}
+    named = entities_named(text)
+    named_ids = {e.id for e in named}
+    by_article: dict[int, list[Entity]] = {}
+    if ids:
+        for m in (
+            Mention.objects.visible()
+            .filter(article_id__in=ids)
+            .select_related("entity")
+            .order_by("-count", "entity__name")
+        ):
+            by_article.setdefault(m.article_id, []).append(m.entity)
+    hits = []
+    for i in ids:
+        article = articles[i]
+        title, snippet = marks.get(i, (None, None))
+        ents = by_article.get(i, [])
+        hits.append(
+            Hit(
+                article=article,
+                rank=0.0,
+                title_html=mark(title) if title is not None else mark(article.title),
+                snippet_html=mark(snippet) if snippet is not None else mark(_lead(article.body)),
+                entities=ents,
+                matched_entities=[e for e in ents if e.id in named_ids],
+            )
+        )
+    facets: dict[str, list[FacetValue]] = {k.value: [] for k in EntityKind}
+    publications: list[FacetValue] = []
+    if with_facets:
+        counts, pubs = engine.facet_counts(query, filters)
+        selected = {i for ids_ in filters.entity_ids.values() for i in ids_}
+        top = sorted(counts.items(), key=lambda kv: -kv[1])
+        ents = Entity.objects.in_bulk([i for i, _ in top])
+        for entity_id, n in top:
+            e = ents.get(entity_id)
+            if e is None:
+                continue
+            bucket = facets[e.kind]
+            if len(bucket) < FACET_LIMIT or entity_id in selected:
+                bucket.append(FacetValue(e, e.short_name, e.slug, n, entity_id in selected))
+        publications = [
+            FacetValue(None, p, p, n, p == filters.publication)
+            for p, n in sorted(pubs.items(), key=lambda kv: (-kv[1], kv[0]))
+        ]
+    results = Results(query, hits, total, page, page_size, sort, facets, publications, named)
+    if total == 0 and not query.is_empty:
+        results.suggestions = engine.spelling(query)
+        results.similar_entities = similar_entities(text)
+    return results
+
+
+def _lead(body: str, words: int = 30) -> str:
+    first = body.split("\n", 1)[0].split()
+    return " ".join(first[:words]) + ("…" if len(first) > words else "")

@@ -1,0 +1,64 @@
+"""Entities named by a query: the cards shown above results, and "similar names"."""
+
+import re
+
+from django.core.cache import cache
+from django.db.models import Count, Max
+
+from ..ingest.linker import Linker, Name
+from ..ingest.text import fold_key
+from ..models import Alias, Entity
+from .spelling import distance
+
+_linkers: dict[tuple, Linker] = {}
+
+
+def _version() -> tuple:
+    v = cache.get("entity-names-version")
+    if v is None:
+        e = Entity.objects.aggregate(n=Count("id"), t=Max("updated"))
+        a = Alias.objects.aggregate(n=Count("id"), m=Max("id"))
+        v = (e["n"], str(e["t"]), a["n"], a["m"])
+        cache.set("entity-names-version", v, 30)
+    return v
+
+
+def _linker() -> Linker:
+    """The catalogue's names compiled once per catalogue version, not once per request."""
+    from ..ingest.importer import build_linker
+
+    key = _version()
+    if key not in _linkers:
+        _linkers.clear()
+        _linkers[key] = build_linker()
+    return _linkers[key]
+
+
+def entities_named(text: str) -> list[Entity]:
+    """Entities the query names by any of their names (acronyms in their own case)."""
+    text = (text or "")[:1000]
+    if not text.strip():
+        return []
+    found = _linker().find(re.sub(r'["“”*]', " ", text))
+    if not found:
+        return []
+    by_id = Entity.objects.with_article_counts().in_bulk(list(found))
+    return [by_id[i] for i in found if i in by_id]
+
+
+def similar_entities(text: str, limit: int = 5) -> list[Entity]:
+    """Entities whose names are close to the query: for "nothing matched" pages."""
+    key = fold_key(text)[:100]
+    if len(key) < 3:
+        return []
+    scored = []
+    for e in Entity.objects.prefetch_related("aliases"):
+        for name in [e.name, e.acronym, *(a.name for a in e.aliases.all())]:
+            n = fold_key(name)
+            if not n:
+                continue
+            limit_d = 1 if len(key) <= 5 else 2
+            if key in n.split() or distance(key, n, limit_d) <= limit_d or (len(key) >= 4 and n.startswith(key)):
+                scored.append((distance(key, n, 9), e.name, e))
+                break
+    return [e for _, _, e in sorted(scored, key=lambda s: (s[0], s[1]))[:limit]]

@@ -1,0 +1,94 @@
+"""PostgreSQL engine: a stored, generated tsvector (title A, entity names B, body D) with a
+GIN index on exactly that column, ranked with ts_rank_cd; pg_trgm for "did you mean".
+
+The tsquery is assembled from parameters with SQL functions (phraseto_tsquery per word or
+phrase, to_tsquery only on a sanitised word with :*), never from raw user text.
+"""
+
+from .base import MARK_END, MARK_START, Engine
+from .query import Query, Term
+
+CONFIG = "archive_english"
+# ts_rank_cd weights in {D, C, B, A} order; normalisation 0 keeps title matches on top.
+RANK = "ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', a.search_vector, q.query)"
+
+
+def _term(term: Term) -> tuple[str, list]:
+    if term.prefix:
+        head, last = term.words[:-1], term.words[-1]
+        # `last` is letters/digits only (query.words), so "last:*" is safe tsquery syntax.
+        if head:
+            return (
+                f"(phraseto_tsquery('{CONFIG}', %s) <-> to_tsquery('{CONFIG}', %s))",
+                [" ".join(head), f"{last}:*"],
+            )
+        return f"to_tsquery('{CONFIG}', %s)", [f"{last}:*"]
+    return f"phraseto_tsquery('{CONFIG}', %s)", [" ".join(term.words)]
+
+
+def compile_tsquery(query: Query) -> tuple[str, list]:
+    parts, params = [], []
+    for clause in query.must:
+        alts = []
+        for t in clause.terms:
+            sql, p = _term(t)
+            alts.append(sql)
+            params += p
+        parts.append(alts[0] if len(alts) == 1 else "(" + " || ".join(alts) + ")")
+    for t in query.must_not:
+        sql, p = _term(t)
+        parts.append(f"!!({sql})")
+        params += p
+    return "(" + " && ".join(parts) + ")", params
+
+
+class PostgresEngine(Engine):
+    vendor = "postgresql"
+
+    def matches_sql(self, query):
+        tsq, params = compile_tsquery(query)
+        return f"SELECT a.id FROM archive_article a WHERE a.search_vector @@ {tsq}", params
+
+    def ranked_page_sql(self, query, where, params, limit, offset):
+        tsq, tparams = compile_tsquery(query)
+        sql = (
+            f"SELECT a.id FROM archive_article a, (SELECT {tsq} AS query) q "
+            f"WHERE a.search_vector @@ q.query AND {where} "
+            f"ORDER BY {RANK} DESC, a.published DESC NULLS LAST, a.id DESC LIMIT %s OFFSET %s"
+        )
+        return sql, [*tparams, *params, limit, offset]
+
+    def highlights(self, query, ids):
+        tsq, tparams = compile_tsquery(query)
+        marks = ", ".join(["%s"] * len(ids))
+        opts_title = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
+        opts_body = (
+            f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=20, "
+            "MaxFragments=1, FragmentDelimiter=\" … \""
+        )
+        sql = (
+            f"SELECT a.id, ts_headline('{CONFIG}', a.title, q.query, %s), "
+            f"ts_headline('{CONFIG}', a.body, q.query, %s) "
+            f"FROM archive_article a, (SELECT {tsq} AS query) q WHERE a.id IN ({marks})"
+        )
+        return {r[0]: (r[1], r[2]) for r in self.fetch(sql, [*tparams, opts_title, opts_body, *ids])}
+
+    def spelling(self, query):
+        out = []
+        for term in query.positive_terms():
+            fixed, changed = [], False
+            for word in term.words:
+                rows = self.fetch(
+                    "SELECT word FROM archive_search_words WHERE word %% %s AND word <> %s "
+                    "ORDER BY similarity(word, %s) DESC, ndoc DESC, word LIMIT 1",
+                    [word, word, word],
+                )
+                known = self.fetch("SELECT 1 FROM archive_search_words WHERE word = %s", [word])
+                if known or not rows:
+                    fixed.append(word)
+                else:
+                    fixed.append(rows[0][0])
+                    changed = True
+            if changed:
+                out.append(" ".join(fixed))
+        return out[:3]

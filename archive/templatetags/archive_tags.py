@@ -1,0 +1,24 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def get(mapping, key):
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.simple_tag(takes_context=True)
+def toggle_param(context, name, value):
+    """The current query string with name=value added, or removed if present; page reset."""
+    params = context["request"].GET.copy()
+    params.pop("page", None)
+    values = params.getlist(name)
+    if value in values:
+        values.remove(value)
+    else:
+        values.append(value)
+    if name == "publication":
+        values = values[-1:]
+    params.setlist(name, values)
+    return params.urlencode()

@@ -1,0 +1,102 @@
+import csv
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from .. import selectors
+from ..models import Article, EntityKind
+from .common import BadRequest, PageOutOfRange, run_search
+
+
+@require_GET
+def home(request):
+    return render(
+        request,
+        "archive/home.html",
+        {
+            "counts": selectors.archive_counts(),
+            "latest": Article.objects.newest_first()[:10],
+            "top": selectors.top_entities(),
+        },
+    )
+
+
+@require_GET
+def search_page(request):
+    try:
+        filterset, results = run_search(request.GET, settings.SEARCH_PAGE_SIZE)
+    except BadRequest as exc:
+        return render(request, "archive/bad_request.html", {"message": str(exc)}, status=400)
+    except PageOutOfRange:
+        raise Http404("That page of results does not exist.") from None
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "archive/search.html",
+        {
+            "q": request.GET.get("q", ""),
+            "results": results,
+            "filterset": filterset,
+            "base_query": params.urlencode(),
+            "kinds": list(EntityKind),
+        },
+    )
+
+
+@require_GET
+def search_export(request):
+    """The whole result set (up to 10,000 rows) as CSV, for researchers."""
+    try:
+        _, results = run_search(request.GET, 10_000)
+    except BadRequest as exc:
+        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+    except PageOutOfRange:
+        raise Http404 from None
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="archive-search.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["title", "published", "publication", "source_url", "archive_url", "agencies", "contractors", "programs"])
+    for hit in results.hits:
+        a = hit.article
+        by_kind = {k.value: "; ".join(e.short_name for e in hit.entities if e.kind == k) for k in EntityKind}
+        writer.writerow([
+            a.title, a.published or "", a.publication, a.source_url,
+            request.build_absolute_uri(a.get_absolute_url()),
+            by_kind["agency"], by_kind["contractor"], by_kind["program"],
+        ])
+    return response
+
+
+@require_GET
+def search_help(request):
+    return render(request, "archive/search_help.html")
+
+
+@require_GET
+def article(request, slug):
+    page = selectors.article_page(slug)
+    return render(request, "archive/article.html", {"page": page, "article": page.article})
+
+
+@require_GET
+def entity_index(request, kind_plural):
+    kind = EntityKind.from_plural(kind_plural)
+    if kind is None:
+        raise Http404("No such kind of entity.")
+    return render(
+        request,
+        "archive/entity_index.html",
+        {"kind": kind, "entities": selectors.entity_index(kind)},
+    )
+
+
+@require_GET
+def entity(request, kind_plural, slug):
+    found, moved_to = selectors.resolve_entity(kind_plural, slug)
+    if moved_to:
+        return redirect(moved_to, permanent=True)
+    page = selectors.entity_page(found)
+    return render(request, "archive/entity.html", {"page": page, "entity": page.detail})

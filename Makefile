@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # pyenv reads .python-version; otherwise fall back to whatever python3.12+ is on PATH.
 PYTHON ?= $(shell (pyenv which python 2>/dev/null) || command -v python3.13 || command -v python3.12 || command -v python3)
 
-.PHONY: run test venv migrate seed lint bench clean
+.PHONY: run test test-sqlite test-postgres venv migrate seed lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -27,8 +27,14 @@ seed: migrate
 run: seed
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# The whole suite on SQLite, then again on PostgreSQL when one answers (CI always starts one).
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 test: venv
-	$(PY) -m pytest
+	DATABASE_URL= $(PY) -m pytest
+	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_TEST_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+	  echo "== the same suite on PostgreSQL ($(PG_TEST_URL))"; \
+	  DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest; \
+	else echo "NOTE: no PostgreSQL answers at $(PG_TEST_URL); ran SQLite only (.ci/run starts one)"; fi
 
 lint: venv
 	$(VENV)/bin/ruff check archive tests

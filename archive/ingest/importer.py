@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 
 from ..models import Alias, Article, Candidate, Entity, Mention
+from ..search.base import after_import as search_after_import
 from . import IngestError, catalogue, discovery
 from .linker import Linker, Name
 from .readers import RawArticle, load_manifest, read_path
@@ -143,6 +144,8 @@ def run(paths: list[str] | None = None, *, dry_run: bool = False,
             summary.stats["entities_total"] = Entity.objects.count()
             summary.stats["mentions_total"] = Mention.objects.visible().count()
             summary.stats["candidates_pending"] = Candidate.objects.filter(status="pending").count()
+            if summary.changed:
+                search_after_import()
             if dry_run:
                 raise _DryRun
     except _DryRun:

@@ -139,6 +139,9 @@ class Engine:
     def spelling(self, query: Query) -> list[str]:
         return []
 
+    def after_import(self) -> None:
+        """Refresh anything the database does not keep in step by itself."""
+
     # -- shared ------------------------------------------------------------------------
     def fetch(self, sql: str, params: list) -> list[tuple]:
         with connection.cursor() as cur:
@@ -203,6 +206,10 @@ def get_engine() -> Engine:
         return engines[connection.vendor]()
     except KeyError:
         raise RuntimeError(f"No search engine for the {connection.vendor!r} database") from None
+
+
+def after_import() -> None:
+    get_engine().after_import()
 
 
 def search(

@@ -71,7 +71,17 @@ class PostgresEngine(Engine):
             f"ts_headline('{CONFIG}', a.body, q.query, %s) "
             f"FROM archive_article a, (SELECT {tsq} AS query) q WHERE a.id IN ({marks})"
         )
-        return {r[0]: (r[1], r[2]) for r in self.fetch(sql, [*tparams, opts_title, opts_body, *ids])}
+        return {r[0]: (r[1], r[2]) for r in self.fetch(sql, [opts_title, opts_body, *tparams, *ids])}
+
+    def after_import(self):
+        # The spelling vocabulary is a materialized view; the tsvector needs nothing.
+        self.fetch_none("REFRESH MATERIALIZED VIEW archive_search_words")
+
+    def fetch_none(self, sql):
+        from django.db import connection
+
+        with connection.cursor() as cur:
+            cur.execute(sql)
 
     def spelling(self, query):
         out = []

@@ -46,6 +46,8 @@ admin.site.site_title = "Surveillance archive"
 admin.site.index_title = "Curation"
 
 VISIBLE = ~Q(mentions__state=Mention.State.REJECTED)
+# Actions offered both on the list and on an object's own change form (Django 6.1).
+LIST_AND_FORM = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM]
 
 
 def record_edits(obj, form, curated) -> list[str]:
@@ -222,7 +224,7 @@ class CurationAdmin(admin.ModelAdmin):
             obj.save()
         formset.save_m2m()
 
-    @admin.action(description="Hand the edited fields back to the import")
+    @admin.action(description="Hand the edited fields back to the import", location=LIST_AND_FORM)
     def release_fields(self, request, queryset):
         n = 0
         for obj in queryset.exclude(edited_fields=[]):
@@ -281,7 +283,7 @@ class ArticleAdmin(CurationAdmin):
         # New mentions, states or a new body change what the article names: relink it.
         curation.relink_articles([form.instance])
 
-    @admin.action(description="Run the linker again on the selected articles")
+    @admin.action(description="Run the linker again on the selected articles", location=LIST_AND_FORM)
     def relink(self, request, queryset):
         articles = list(queryset)
         stats = curation.relink_articles(articles)
@@ -355,7 +357,7 @@ class EntityAdminBase(CurationAdmin):
         ids = list(queryset.values_list("pk", flat=True))
         self._reindex_after_delete(ids, lambda: super(EntityAdminBase, self).delete_queryset(request, queryset))
 
-    @admin.action(description="Mark the selected entities reviewed")
+    @admin.action(description="Mark the selected entities reviewed", location=LIST_AND_FORM)
     def mark_reviewed(self, request, queryset):
         n = 0
         for obj in queryset.filter(reviewed=False):
@@ -512,8 +514,8 @@ class MentionAdmin(admin.ModelAdmin):
     def where(self, obj):
         return _spans_display(obj)
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
+    def get_actions(self, request, action_location=admin.ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
         actions.pop("delete_selected", None)  # reject instead: a deleted one comes back
         return actions
 
@@ -543,15 +545,15 @@ class MentionAdmin(admin.ModelAdmin):
         curation.relink_articles({m.article_id: m.article for m in mentions}.values())
         self.message_user(request, f"{len(mentions)} mention(s) set to {Mention.State(state).label.lower()}.")
 
-    @admin.action(description="Confirm the selected mentions")
+    @admin.action(description="Confirm the selected mentions", location=LIST_AND_FORM)
     def confirm(self, request, queryset):
         self._set_state(request, queryset, Mention.State.CONFIRMED)
 
-    @admin.action(description="Reject the selected mentions")
+    @admin.action(description="Reject the selected mentions", location=LIST_AND_FORM)
     def reject(self, request, queryset):
         self._set_state(request, queryset, Mention.State.REJECTED)
 
-    @admin.action(description="Hand the selected mentions back to the linker")
+    @admin.action(description="Hand the selected mentions back to the linker", location=LIST_AND_FORM)
     def reset(self, request, queryset):
         self._set_state(request, queryset, Mention.State.AUTO)
 
@@ -693,19 +695,19 @@ class CandidateAdmin(admin.ModelAdmin):
             + (f" {skipped} already approved, skipped." if skipped else ""),
         )
 
-    @admin.action(description="Approve as agency")
+    @admin.action(description="Approve as agency", location=LIST_AND_FORM)
     def approve_as_agency(self, request, queryset):
         self._approve(request, queryset, EntityKind.AGENCY)
 
-    @admin.action(description="Approve as contractor")
+    @admin.action(description="Approve as contractor", location=LIST_AND_FORM)
     def approve_as_contractor(self, request, queryset):
         self._approve(request, queryset, EntityKind.CONTRACTOR)
 
-    @admin.action(description="Approve as program")
+    @admin.action(description="Approve as program", location=LIST_AND_FORM)
     def approve_as_program(self, request, queryset):
         self._approve(request, queryset, EntityKind.PROGRAM)
 
-    @admin.action(description="Approve as alias of the chosen entity")
+    @admin.action(description="Approve as alias of the chosen entity", location=LIST_AND_FORM)
     def approve_as_alias(self, request, queryset):
         done, missing = [], []
         for c in queryset.select_related("entity"):
@@ -724,7 +726,7 @@ class CandidateAdmin(admin.ModelAdmin):
                 "then run this action (or set the status to Approved and save).", messages.WARNING,
             )
 
-    @admin.action(description="Reject")
+    @admin.action(description="Reject", location=LIST_AND_FORM)
     def reject(self, request, queryset):
         candidates = list(queryset.exclude(status=Candidate.Status.REJECTED))
         n = curation.reject_candidates(candidates)

@@ -262,8 +262,8 @@ class ArticleAdmin(CurationAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
-            n_entities=Count("mentions", filter=~Q(mentions__state=Mention.State.REJECTED), distinct=True)
-        )
+            n_entities=Count("mentions", filter=VISIBLE, distinct=True)
+        ).order_by(*Article._meta.ordering)
 
     @admin.display(description="entities", ordering="n_entities")
     def entity_count(self, obj):
@@ -310,9 +310,10 @@ class EntityAdminBase(CurationAdmin):
     extra_fields: list[str] = []
 
     def get_queryset(self, request):
+        # A GROUP BY drops Meta.ordering; autocomplete pages need a stable order.
         return super().get_queryset(request).annotate(
             n_articles=Count("mentions", filter=VISIBLE, distinct=True)
-        )
+        ).order_by(*self.model._meta.ordering)
 
     def get_fieldsets(self, request, obj=None):
         return [
@@ -438,7 +439,9 @@ class AgencyAdmin(EntityAdminBase):
     list_select_related = ["parent"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(n_children=Count("children", distinct=True))
+        return super().get_queryset(request).annotate(
+            n_children=Count("children", distinct=True)
+        ).order_by(*self.model._meta.ordering)
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "children_list"]

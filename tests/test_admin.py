@@ -343,7 +343,9 @@ def test_approve_candidate_as_contractor(seeded, admin_client):
     assert (candidate.status, candidate.entity_id) == ("approved", entity.pk)
     m = Mention.objects.get(entity=entity)
     assert m.article_id == candidate.article_id
-    assert m.count == 1  # "Citizens for … Washington (CREW)" is one mention
+    # "Citizens for … Washington (CREW)" is one mention; "CREW" later is another.
+    assert m.count == 2
+    assert m.article.body[slice(*m.spans[0])] == f"{CREW} (CREW"
     assert LogEntry.objects.filter(object_id=str(entity.pk), action_flag=ADDITION).exists()
 
     count = Candidate.objects.count()
@@ -370,29 +372,30 @@ def test_reject_candidate_is_not_suggested_again(seeded, admin_client):
 
 @pytest.mark.parametrize("how", ["form", "action"])
 def test_approve_candidate_as_alias(seeded, admin_client, how):
+    """CREW approved as an alias of an entity the article did not name (the SEC, for the test)."""
     candidate = Candidate.objects.get(name=CREW)
-    nara = Entity.objects.get(slug="nara")
-    assert not Mention.objects.filter(entity=nara, article_id=candidate.article_id, count__gt=1).exists()
-    before = Mention.objects.get(entity=nara, article_id=candidate.article_id).count
+    sec = Entity.objects.get(slug="sec")
+    assert not Mention.objects.filter(entity=sec, article_id=candidate.article_id).exists()
     if how == "form":
         page = admin_client.get(url(Candidate, "change", candidate.pk))
-        data = form_data(page) | {"entity": nara.pk, "status": "approved"}
+        data = form_data(page) | {"entity": sec.pk, "status": "approved"}
         assert admin_client.post(url(Candidate, "change", candidate.pk), data).status_code == 302
     else:
-        candidate.entity = nara
+        candidate.entity = sec
         candidate.save()
         run_action(admin_client, Candidate, "approve_as_alias", [candidate])
     candidate.refresh_from_db()
     assert candidate.status == "approved"
-    assert {(a.name, a.case_sensitive, a.origin) for a in nara.aliases.filter(name__in=[CREW, "CREW"])} == {
+    assert {(a.name, a.case_sensitive, a.origin) for a in sec.aliases.all()} >= {
         (CREW, False, "editor"), ("CREW", True, "editor")}
-    m = Mention.objects.get(entity=nara, article_id=candidate.article_id)
-    assert m.count == before + 1
+    assert LogEntry.objects.filter(object_id=str(sec.pk), action_flag=CHANGE).exists()
+    m = Mention.objects.get(entity=sec, article_id=candidate.article_id)
     body = candidate.article.body
-    assert any(body[s:e].startswith(CREW) for s, e in m.spans)
+    assert [body[s:e] for s, e in m.spans] == [f"{CREW} (CREW", "CREW"]
     reimport()
     m.refresh_from_db()
-    assert m.count == before + 1
+    assert m.count == 2
+    assert "CREW" in m.article.entity_text
 
 
 def test_approve_as_alias_needs_an_entity(seeded, admin_client):

@@ -39,7 +39,9 @@ DATA = Path(__file__).parent / "data"
 # ---------------------------------------------------------------------------------------------
 ARTICLES = [
     (
-        "ice-facial-recognition-contractor-leaks-personal-data", 1, 9,
+        "ice-facial-recognition-contractor-leaks-personal-data",
+        1,
+        9,
         "It’s not just the private sector leaking data",
         "ICE Facial Recognition Contractor Leaks A Whole Bunch Of Personal Data",
         dt.date(2022, 5, 27),
@@ -47,7 +49,9 @@ ARTICLES = [
         "hey-it's-just-other-people's-data-so-what's-the-big-deal",
     ),
     (
-        "report-shows-ices-massive-surveillance-apparatus", 10, 30,
+        "report-shows-ices-massive-surveillance-apparatus",
+        10,
+        30,
         "Immigration and Customs Enforcement (ICE) has long made its own case for abolishment",
         "Report Shows ICE’s Massive Surveillance Apparatus Is All Up In Americans’ Everything",
         dt.date(2022, 5, 20),
@@ -55,7 +59,9 @@ ARTICLES = [
         "high-tech-thugging",
     ),
     (
-        "national-archive-questions-cbp-auto-deleting-messages", 31, 40,
+        "national-archive-questions-cbp-auto-deleting-messages",
+        31,
+        40,
         "When the National Archives and Records Administration (NARA) was established in 1934",
         "National Archive Wants To Know Why CBP Is Using Messaging Services That Auto-Delete Messages",
         dt.date(2022, 4, 14),
@@ -63,7 +69,9 @@ ARTICLES = [
         "pretty-much-the-opposite-of-retention",
     ),
     (
-        "ice-torrance-detainees-inadequate-staffing-unsanitary-facilities", 41, 63,
+        "ice-torrance-detainees-inadequate-staffing-unsanitary-facilities",
+        41,
+        63,
         "ICE has never really cared about the people it detains",
         "ICE’s ‘Fierce Commitment’ To Ensuring Detainees Are Cared For Properly Includes "
         "Inadequate Staffing, Unsanitary Facilities",
@@ -72,7 +80,9 @@ ARTICLES = [
         "inhumane",
     ),
     (
-        "wyden-catches-ice-illegally-collecting-financial-data", 64, 81,
+        "wyden-catches-ice-illegally-collecting-financial-data",
+        64,
+        81,
         "ICE wants data and doesn’t care how it gets it.",
         "Senator Ron Wyden Catches ICE Illegally Collecting Americans’ Financial Data",
         None,
@@ -80,7 +90,9 @@ ARTICLES = [
         "",
     ),
     (
-        "hsi-asks-to-be-separated-from-ice", 82, 92,
+        "hsi-asks-to-be-separated-from-ice",
+        82,
+        92,
         "Federal agents from Homeland Security Investigations say they have been kicked out",
         "ICE Is So Toxic That The DHS's Investigative Wing Is Asking To Be Completely Separated From It",
         dt.date(2022, 1, 1),
@@ -88,7 +100,9 @@ ARTICLES = [
         "annul-this-arranged-marriage-please",
     ),
     (
-        "dhs-ice-begin-body-camera-pilot-program", 93, 113,
+        "dhs-ice-begin-body-camera-pilot-program",
+        93,
+        113,
         "Following protests over killings by law enforcement officers",
         "DHS, ICE Begin Body Camera Pilot Program With Surprisingly Good Policies In Place",
         dt.date(2021, 12, 30),
@@ -96,7 +110,9 @@ ARTICLES = [
         "exceeding-admittedly-low-expectations",
     ),
     (
-        "ice-loses-access-to-utility-customer-records", 114, 126,
+        "ice-loses-access-to-utility-customer-records",
+        114,
+        126,
         "Another one of ICE’s (Immigration and Customs Enforcement) data spigots has been shut off.",
         "ICE Loses Access To Sensitive Utility Customer Records Following Pressure By Senator Ron Wyden",
         dt.date(2021, 12, 13),
@@ -104,7 +120,9 @@ ARTICLES = [
         "and-now-we'll-wait-for-the-law-enforcement-pushback",
     ),
     (
-        "google-amazon-microsoft-sell-surveillance-tech-to-ice-cbp-through-third-parties", 127, 142,
+        "google-amazon-microsoft-sell-surveillance-tech-to-ice-cbp-through-third-parties",
+        127,
+        142,
         "A few years ago, tech companies stood up to the US government",
         "Google, Amazon, And Microsoft Are Using Third Party Companies To Sell Surveillance Tech "
         "To ICE, CBP",
@@ -113,7 +131,9 @@ ARTICLES = [
         "same-as-it-ever-was",
     ),
     (
-        "man-deported-after-film-critical-of-ice-asks-court-to-roll-back-removal", 143, 164,
+        "man-deported-after-film-critical-of-ice-asks-court-to-roll-back-removal",
+        143,
+        164,
         "Under president Donald Trump, ICE went from barely tolerable to fascist stormtroopery",
         "Man Who Was Ejected From The United States After Appearing In A Film Critical Of ICE "
         "Asks Court To Roll Back Removal",
@@ -126,8 +146,12 @@ SLUGS = [row[0] for row in ARTICLES]
 ARTICLE_IDS = [f"{n}-{row[0][:30]}" for n, row in enumerate(ARTICLES, 1)]
 
 SUMMARY_KEYS = (
-    "articles_created", "articles_updated", "articles_unchanged",
-    "mentions_total", "entities_total", "new_candidates",
+    "articles_created",
+    "articles_updated",
+    "articles_unchanged",
+    "mentions_total",
+    "entities_total",
+    "new_candidates",
 )
 
 
@@ -151,18 +175,31 @@ def snapshot() -> dict:
     return {
         "articles": sorted(
             Article.objects.values_list(
-                "slug", "title", "body", "published", "publication", "source_url", "dept",
-                "seed_file", "seed_line", "content_hash", "entity_text",
+                "slug",
+                "title",
+                "body",
+                "published",
+                "publication",
+                "source_url",
+                "dept",
+                "seed_file",
+                "seed_line",
+                "content_hash",
+                "entity_text",
             )
         ),
-        "entities": sorted(Entity.objects.values_list("slug", "kind", "name", "acronym", "description")),
+        "entities": sorted(
+            Entity.objects.values_list("slug", "kind", "name", "acronym", "description")
+        ),
         "aliases": sorted(Alias.objects.values_list("entity__slug", "name", "case_sensitive")),
         "mentions": sorted(
             (m.article.slug, m.entity.slug, m.count, json.dumps(m.spans), m.origin, m.state)
             for m in Mention.objects.select_related("article", "entity")
         ),
         "relationships": sorted(
-            Relationship.objects.values_list("subject__slug", "kind", "object__slug", "article__slug")
+            Relationship.objects.values_list(
+                "subject__slug", "kind", "object__slug", "article__slug"
+            )
         ),
         "statuses": sorted(ProgramStatus.objects.values_list("program__slug", "status", "year")),
         "candidates": sorted(Candidate.objects.values_list("key", "status")),
@@ -204,9 +241,13 @@ def test_the_seed_holds_exactly_ten_articles(seeded):
 
 
 @pytest.mark.parametrize(
-    "slug, line, last_line, starts_with, title, published, source_url, dept", ARTICLES, ids=ARTICLE_IDS
+    "slug, line, last_line, starts_with, title, published, source_url, dept",
+    ARTICLES,
+    ids=ARTICLE_IDS,
 )
-def test_article_facts(seeded, slug, line, last_line, starts_with, title, published, source_url, dept):
+def test_article_facts(
+    seeded, slug, line, last_line, starts_with, title, published, source_url, dept
+):
     a = Article.objects.get(slug=slug)
     assert a.title == title
     assert a.published == published
@@ -219,7 +260,9 @@ def test_article_facts(seeded, slug, line, last_line, starts_with, title, publis
 
 
 @pytest.mark.parametrize(
-    "slug, line, last_line, starts_with, title, published, source_url, dept", ARTICLES, ids=ARTICLE_IDS
+    "slug, line, last_line, starts_with, title, published, source_url, dept",
+    ARTICLES,
+    ids=ARTICLE_IDS,
 )
 def test_article_body_is_its_lines_of_the_file(
     seeded, slug, line, last_line, starts_with, title, published, source_url, dept
@@ -248,7 +291,10 @@ def test_articles_cover_the_whole_file_without_gaps():
     [
         ("wyden-catches-ice-illegally-collecting-financial-data", "unknown"),
         ("hsi-asks-to-be-separated-from-ice", "archive address"),
-        ("google-amazon-microsoft-sell-surveillance-tech-to-ice-cbp-through-third-parties", "address"),
+        (
+            "google-amazon-microsoft-sell-surveillance-tech-to-ice-cbp-through-third-parties",
+            "address",
+        ),
     ],
 )
 def test_uncertain_facts_carry_a_note(seeded, slug, note_mentions):
@@ -265,7 +311,9 @@ def test_reimport_changes_nothing(seeded):
     assert summary["articles_unchanged"] == 10
     assert summary.get("articles_created", 0) == 0
     assert summary.get("articles_updated", 0) == 0
-    changed = {k: v for k, v in summary.items() if re.search(r"_(created|updated|removed)$", k) and v}
+    changed = {
+        k: v for k, v in summary.items() if re.search(r"_(created|updated|removed)$", k) and v
+    }
     assert changed == {}
     assert summary["new_candidates"] == []
     assert snapshot() == before
@@ -301,8 +349,10 @@ def test_json_summary_always_has_the_documented_keys(seeded, first_import):
 
 def test_json_summary_totals(seeded):
     summary = run_json()
-    assert summary["entities_total"] == Entity.objects.count() == len(
-        json.loads((FIXTURES / "catalogue.json").read_text())["entities"]
+    assert (
+        summary["entities_total"]
+        == Entity.objects.count()
+        == len(json.loads((FIXTURES / "catalogue.json").read_text())["entities"])
     )
     assert summary["mentions_total"] == Mention.objects.visible().count()
     assert isinstance(summary["new_candidates"], list)
@@ -483,13 +533,7 @@ def case_manifest_not_json(workdir):
 
 
 GOOD_MD_BLOCK = (
-    "---\n"
-    "title: A Good Article\n"
-    "published: 2023-01-02\n"
-    "---\n"
-    "\n"
-    "ICE bought another database.\n"
-    "\n"
+    "---\ntitle: A Good Article\npublished: 2023-01-02\n---\n\nICE bought another database.\n\n"
 )
 
 
@@ -499,7 +543,9 @@ def case_md_missing_title(workdir):
 
 
 def case_md_bad_date(workdir):
-    _write_md(workdir, GOOD_MD_BLOCK + "---\ntitle: Bad Date\npublished: 2023-13-45\n---\n\nText.\n")
+    _write_md(
+        workdir, GOOD_MD_BLOCK + "---\ntitle: Bad Date\npublished: 2023-13-45\n---\n\nText.\n"
+    )
     return []
 
 
@@ -509,23 +555,42 @@ def case_md_unterminated_front_matter(workdir):
 
 
 def case_md_empty_article(workdir):
-    _write_md(workdir, GOOD_MD_BLOCK + "---\ntitle: Empty\n---\n\n---\ntitle: After\n---\n\nText.\n")
+    _write_md(
+        workdir, GOOD_MD_BLOCK + "---\ntitle: Empty\n---\n\n---\ntitle: After\n---\n\nText.\n"
+    )
     return []
 
 
 # (case, the file the message must name, what else it must say)
 BAD_INPUT = [
     pytest.param(case_missing_path, "nope.txt", [], id="missing-path"),
-    pytest.param(case_non_utf8_line_3, SEED_NAME, [f"{SEED_NAME}:3:", "UTF-8"], id="non-utf8-line-3"),
     pytest.param(
-        case_anchor_not_found, SEED_NAME,
-        ["article 4", "ice-torrance-detainees-inadequate-staffing-unsanitary-facilities", "not found"],
+        case_non_utf8_line_3, SEED_NAME, [f"{SEED_NAME}:3:", "UTF-8"], id="non-utf8-line-3"
+    ),
+    pytest.param(
+        case_anchor_not_found,
+        SEED_NAME,
+        [
+            "article 4",
+            "ice-torrance-detainees-inadequate-staffing-unsanitary-facilities",
+            "not found",
+        ],
         id="anchor-not-found",
     ),
     pytest.param(case_anchor_found_twice, SEED_NAME, ["article 4", "41", "165"], id="anchor-twice"),
-    pytest.param(case_two_anchors_on_one_line, SEED_NAME, [f"{SEED_NAME}:64:", "article 6"], id="empty-article-plain"),
+    pytest.param(
+        case_two_anchors_on_one_line,
+        SEED_NAME,
+        [f"{SEED_NAME}:64:", "article 6"],
+        id="empty-article-plain",
+    ),
     pytest.param(case_file_not_in_manifest, "001_unknown.txt", ["manifest"], id="not-in-manifest"),
-    pytest.param(case_manifest_not_json, "articles.json", ["articles.json:7:", "invalid JSON"], id="manifest-bad-json"),
+    pytest.param(
+        case_manifest_not_json,
+        "articles.json",
+        ["articles.json:7:", "invalid JSON"],
+        id="manifest-bad-json",
+    ),
     pytest.param(case_md_missing_title, "bad.md", ["bad.md:8:", "title"], id="md-missing-title"),
     pytest.param(case_md_bad_date, "bad.md", ["bad.md:8:", "2023-13-45"], id="md-bad-date"),
     pytest.param(case_md_unterminated_front_matter, "bad.md", ["bad.md:8:"], id="md-unterminated"),
@@ -534,7 +599,9 @@ BAD_INPUT = [
 
 
 @pytest.mark.parametrize("make_case, file_named, says", BAD_INPUT)
-def test_bad_input_is_one_clear_error_and_changes_nothing(seeded, workdir, make_case, file_named, says):
+def test_bad_input_is_one_clear_error_and_changes_nothing(
+    seeded, workdir, make_case, file_named, says
+):
     args = make_case(workdir)
     before = snapshot()
     with pytest.raises(CommandError) as exc:
@@ -551,7 +618,9 @@ def test_bad_input_is_one_clear_error_and_changes_nothing(seeded, workdir, make_
 
 
 @pytest.mark.parametrize("make_case, file_named, says", BAD_INPUT)
-def test_bad_input_on_an_empty_database_writes_nothing(seeded, workdir, make_case, file_named, says):
+def test_bad_input_on_an_empty_database_writes_nothing(
+    seeded, workdir, make_case, file_named, says
+):
     empty_database()
     args = make_case(workdir)
     with pytest.raises(CommandError):
@@ -566,13 +635,17 @@ NEW_MD = DATA / "new_material.md"
 MD_ARTICLES = [
     # (slug, seed line, title, published, source_url)
     (
-        "cbp-buys-face-scanners-from-a-company-nobody-has-heard-of", 1,
-        "CBP Buys Face Scanners From A Company Nobody Has Heard Of", dt.date(2023, 2, 14),
+        "cbp-buys-face-scanners-from-a-company-nobody-has-heard-of",
+        1,
+        "CBP Buys Face Scanners From A Company Nobody Has Heard Of",
+        dt.date(2023, 2, 14),
         "https://example.org/2023/02/14/cbp-buys-face-scanners/",
     ),
     (
-        "the-border-analytics-program-nobody-voted-for", 14,
-        "The Border Analytics Program Nobody Voted For", dt.date(2023, 3, 1),
+        "the-border-analytics-program-nobody-voted-for",
+        14,
+        "The Border Analytics Program Nobody Voted For",
+        dt.date(2023, 3, 1),
         "https://example.org/2023/03/01/border-analytics-program/",
     ),
 ]
@@ -585,7 +658,10 @@ def test_markdown_material_imports_two_articles(seeded):
     for slug, line, title, published, url in MD_ARTICLES:
         a = Article.objects.get(slug=slug)
         assert (a.title, a.published, a.source_url, a.publication) == (
-            title, published, url, "Example Watchdog"
+            title,
+            published,
+            url,
+            "Example Watchdog",
         )
         assert (a.seed_file, a.seed_line) == ("new_material.md", line)
         assert len(a.paragraphs) == 2
@@ -617,9 +693,13 @@ def test_markdown_material_links_known_entities(seeded, article, entity, spans):
 def test_markdown_material_does_not_link_lower_case_words(seeded, entity):
     """“in the clear”, “track”, “tracks”, “thin ice” name nothing."""
     run_json(str(NEW_MD))
-    assert not Mention.objects.filter(article__seed_file="new_material.md", entity__slug=entity).exists()
+    assert not Mention.objects.filter(
+        article__seed_file="new_material.md", entity__slug=entity
+    ).exists()
     assert set(
-        Mention.objects.filter(article__seed_file="new_material.md").values_list("entity__slug", flat=True)
+        Mention.objects.filter(article__seed_file="new_material.md").values_list(
+            "entity__slug", flat=True
+        )
     ) == {"cbp", "amazon", "ice"}
 
 
@@ -652,5 +732,7 @@ def test_markdown_material_twice_changes_nothing(seeded):
 def test_markdown_material_leaves_the_seed_articles_alone(seeded):
     before = {a.slug: (a.content_hash, a.entity_text) for a in Article.objects.all()}
     run_json(str(NEW_MD))
-    after = {a.slug: (a.content_hash, a.entity_text) for a in Article.objects.filter(slug__in=SLUGS)}
+    after = {
+        a.slug: (a.content_hash, a.entity_text) for a in Article.objects.filter(slug__in=SLUGS)
+    }
     assert after == before

@@ -164,8 +164,9 @@ def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -
             stats["relationships_unchanged"] += 1
 
     for item in data["entities"]:
-        for claim in item.get("status", []):
-            program = by_slug[item["slug"]]
+        history = item.get("status", [])
+        program = by_slug[item["slug"]]
+        for claim in history:
             article = articles.get(claim["article"])
             if article is None:
                 continue
@@ -173,20 +174,24 @@ def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -
                 raise IngestError(
                     f"catalogue: status of {item['slug']!r}: quote not found in article {article.slug!r}"
                 )
-            _, created = ProgramStatus.objects.get_or_create(
+            row, created = ProgramStatus.objects.get_or_create(
                 program_id=program.pk,
                 status=claim["status"],
                 year=claim.get("year"),
                 article=article,
-                defaults={"quote": claim["quote"]},
+                defaults={"quote": claim["quote"], "note": claim.get("note", "")},
             )
+            if not created and (row.quote, row.note) != (claim["quote"], claim.get("note", "")):
+                row.quote, row.note = claim["quote"], claim.get("note", "")
+                row.save(update_fields=["quote", "note"])
+                stats["statuses_updated"] += 1
             stats["statuses_created" if created else "statuses_unchanged"] += 1
-        # The current status is the latest sourced claim, unless an editor set it.
-        history = item.get("status", [])
-        if history:
-            program = Program.objects.filter(pk=by_slug[item["slug"]].pk).first()
-            if program and "status" not in program.edited_fields:
-                latest = max(history, key=lambda c: (c.get("year") or 0))["status"]
-                if program.status != latest:
-                    program.status = latest
-                    program.save(update_fields=["status"])
+        # The current status: the catalogue's, else the latest sourced claim; an editor's wins.
+        current = item.get("current_status") or (
+            max(history, key=lambda c: c.get("year") or 0)["status"] if history else ""
+        )
+        if current:
+            row = Program.objects.filter(pk=program.pk).first()
+            if row and "status" not in row.edited_fields and row.status != current:
+                row.status = current
+                row.save(update_fields=["status"])

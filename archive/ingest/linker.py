@@ -13,8 +13,8 @@ Rules (each one is a row in tests/test_linker.py):
 import re
 from dataclasses import dataclass, field
 
-# Between two names of one entity, this gap makes them one definition: "X (Y", "X [Y".
-_DEFINITION_GAP = re.compile(r"\s*[(\[]\s*")
+# Between two names of one entity, this gap makes them one definition: "X (Y", "X’s (Y", "X [Y".
+_DEFINITION_GAP = re.compile(r"(?:['’]s)?\s*[(\[]\s*")
 
 
 @dataclass(frozen=True)

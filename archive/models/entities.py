@@ -123,6 +123,9 @@ class ProgramStatus(models.Model):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="status_history")
     status = models.CharField(max_length=20, choices=ProgramStatusChoice.choices)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
+    note = models.CharField(
+        max_length=300, blank=True, help_text="What the status applies to, when not the whole program."
+    )
     article = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="+")
     quote = models.TextField()
 

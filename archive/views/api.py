@@ -181,7 +181,7 @@ def entity_detail(request, kind, slug):
     data["children"] = [_entity_ref(request, c) for c in page.children]
     data["status"] = getattr(page.detail, "status", None) or None
     data["status_history"] = [
-        {"status": s.status, "year": s.year, "article": s.article.slug, "quote": s.quote} for s in page.statuses
+        {"status": s.status, "year": s.year, "note": s.note or None, "article": s.article.slug, "quote": s.quote} for s in page.statuses
     ]
     data["articles"] = [
         {

@@ -15,3 +15,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
 def seeded(db):
     """The ten seed articles and the catalogue, linked (imported once per session)."""
     return db
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests use a live server, whose database is flushed afterwards; run them last
+    so the session's imported seed serves every other test first."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

@@ -1,0 +1,72 @@
+"""A journalist's path through the archive in a real browser (Debian's Chromium via
+Playwright): search, follow a mention to an entity, and from there to its articles."""
+
+import os
+import shutil
+
+import pytest
+from django.core.management import call_command
+
+from archive.models import Article
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="Debian's chromium is not installed"),
+]
+
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser_page(live_server, transactional_db):
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+    if not Article.objects.exists():  # an earlier live-server test flushed the database
+        call_command("import_seeds", verbosity=0, stdout=open(os.devnull, "w"))
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page()
+        page.set_default_timeout(15_000)
+        yield page, live_server.url
+        browser.close()
+
+
+def test_search_follow_mention_to_entity_and_back(browser_page):
+    page, base = browser_page
+    page.goto(base + "/")
+    page.fill("#home-q", "Wickr")
+    page.press("#home-q", "Enter")
+    page.wait_for_url("**/search/?q=Wickr")
+    first = page.locator("ol.hits li.hit h2 a").first
+    assert "National Archive" in first.inner_text()
+    assert page.locator("ol.hits mark").first.inner_text() == "Wickr"
+    first.click()
+    # In the article text, each mention links to its entity page.
+    page.locator("a.mention", has_text="CBP").first.click()
+    page.wait_for_url("**/agencies/cbp/")
+    assert page.locator("h1").inner_text().startswith("U.S. Customs and Border Protection")
+    page.locator(".named-in h3 a").first.click()
+    page.locator("a.mention", has_text="ICE").first.click()
+    page.wait_for_url("**/agencies/ice/")
+    assert page.locator(".named-in").count() == 10
+
+
+def test_facet_filter_and_clear_page(browser_page):
+    page, base = browser_page
+    page.goto(base + "/search/?q=data")
+    total_before = page.locator("ol.hits li.hit").count()
+    page.locator(".facets a", has_text="CLEAR").click()
+    page.wait_for_url("**program=clear**")
+    slugs = {a.get_attribute("href") for a in page.locator("ol.hits li.hit h2 a").all()}
+    assert slugs == {
+        "/articles/wyden-catches-ice-illegally-collecting-financial-data/",
+        "/articles/ice-loses-access-to-utility-customer-records/",
+    }
+    assert total_before > len(slugs)
+    page.goto(base + "/programs/clear/")
+    assert page.locator(".named-in").count() == 2

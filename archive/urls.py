@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import path, re_path
 
+from .feeds import EntityFeed, LatestArticlesFeed
 from .views import api, pages
 
 urlpatterns = [
@@ -14,7 +15,13 @@ urlpatterns = [
     path("api/search/", api.search, name="api-search"),
     path("api/entities/", api.entities, name="api-entities"),
     path("api/entities/<str:kind>/<slug:slug>/", api.entity_detail, name="api-entity"),
+    path("feed/", LatestArticlesFeed(), name="feed"),
     path("admin/", admin.site.urls),
+    re_path(
+        r"^(?P<kind_plural>agencies|contractors|programs)/(?P<slug>[-\w]+)/feed/$",
+        EntityFeed(),
+        name="entity-feed",
+    ),
     re_path(r"^(?P<kind_plural>agencies|contractors|programs)/$", pages.entity_index, name="entity-index"),
     re_path(
         r"^(?P<kind_plural>agencies|contractors|programs)/(?P<slug>[-\w]+)/$", pages.entity, name="entity"

@@ -1,0 +1,59 @@
+"""Atom feeds, so a journalist can follow an entity (or the whole archive) in a reader."""
+
+import datetime as dt
+
+from django.contrib.syndication.views import Feed
+from django.utils.feedgenerator import Atom1Feed
+
+from . import selectors
+from .models import Article, Mention
+
+
+class _ArticleFeed(Feed):
+    feed_type = Atom1Feed
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return item.body.split("\n", 1)[0]
+
+    def item_pubdate(self, item):
+        if item.published:
+            return dt.datetime.combine(item.published, dt.time(), tzinfo=dt.UTC)
+        return item.created
+
+    def item_updateddate(self, item):
+        return item.updated
+
+
+class LatestArticlesFeed(_ArticleFeed):
+    title = "Surveillance Reporting Archive: latest articles"
+    link = "/"
+    subtitle = "Newly archived reporting on government surveillance."
+
+    def items(self):
+        return Article.objects.order_by("-created", "-id")[:50]
+
+
+class EntityFeed(_ArticleFeed):
+    def get_object(self, request, kind_plural, slug):
+        entity, moved_to = selectors.resolve_entity(kind_plural, slug)
+        if entity is None:
+            from django.http import Http404
+
+            raise Http404("This entity has moved; follow its page for the new feed.")
+        return entity
+
+    def title(self, obj):
+        return f"Surveillance Reporting Archive: {obj.name}"
+
+    def link(self, obj):
+        return obj.get_absolute_url()
+
+    def subtitle(self, obj):
+        return f"Articles that name {obj.name}."
+
+    def items(self, obj):
+        ids = Mention.objects.visible().filter(entity=obj).values("article_id")
+        return Article.objects.filter(id__in=ids).order_by("-created", "-id")[:50]

@@ -50,8 +50,9 @@ class MergeResult:
             f"Merged {', '.join(self.merged)} into {self.target.name}: "
             f"{s['mentions_moved']} mentions moved, {s['mentions_combined']} combined; "
             f"{s['aliases_added']} aliases added; {s['relationships_moved']} relationships moved, "
-            f"{s['relationships_dropped']} duplicates dropped; {s['statuses_moved']} program statuses "
-            f"moved; {s['children_moved']} child agencies moved; {s['redirects']} redirects."
+            f"{s['relationships_dropped']} duplicates dropped; "
+            f"{s['statuses_moved']} program statuses moved; "
+            f"{s['children_moved']} child agencies moved; {s['redirects']} redirects."
         )
 
 
@@ -62,7 +63,11 @@ def _log(user, obj, flag, message):
     from django.contrib.admin.models import LogEntry
 
     LogEntry.objects.log_actions(
-        user_id=user.pk, queryset=[obj], action_flag=flag, change_message=message, single_object=True
+        user_id=user.pk,
+        queryset=[obj],
+        action_flag=flag,
+        change_message=message,
+        single_object=True,
     )
 
 
@@ -91,7 +96,9 @@ def _add_alias(target: Entity, name: str, case_sensitive: bool, stats: Counter) 
         taken.add(_fold(target.acronym))
     if _fold(name) in taken:
         return
-    Alias.objects.create(entity=target, name=name, case_sensitive=case_sensitive, origin=Alias.Origin.EDITOR)
+    Alias.objects.create(
+        entity=target, name=name, case_sensitive=case_sensitive, origin=Alias.Origin.EDITOR
+    )
     stats["aliases_added"] += 1
 
 
@@ -124,7 +131,10 @@ def _merge_relationships(target: Entity, other: Entity, stats: Counter) -> None:
         for rel in Relationship.objects.filter(**{end: other}):
             setattr(rel, end, target)
             duplicate = Relationship.objects.filter(
-                subject_id=rel.subject_id, kind=rel.kind, object_id=rel.object_id, article_id=rel.article_id
+                subject_id=rel.subject_id,
+                kind=rel.kind,
+                object_id=rel.object_id,
+                article_id=rel.article_id,
             ).exclude(pk=rel.pk)
             if rel.subject_id == rel.object_id or duplicate.exists():
                 # "X is part of X", or one the target already has: drop it.
@@ -138,7 +148,11 @@ def _merge_relationships(target: Entity, other: Entity, stats: Counter) -> None:
 
 
 def _merge_statuses(target: Entity, other: Entity, stats: Counter) -> None:
-    have = set(ProgramStatus.objects.filter(program_id=target.pk).values_list("status", "year", "article_id"))
+    have = set(
+        ProgramStatus.objects.filter(program_id=target.pk).values_list(
+            "status", "year", "article_id"
+        )
+    )
     for ps in ProgramStatus.objects.filter(program_id=other.pk):
         if (ps.status, ps.year, ps.article_id) in have:
             ps.delete()  # the catalogue's get_or_create would otherwise find two
@@ -152,8 +166,8 @@ def _merge_statuses(target: Entity, other: Entity, stats: Counter) -> None:
 def _merge_children(target: Entity, other: Entity, stats: Counter) -> None:
     if target.kind != EntityKind.AGENCY:
         return
-    stats["children_moved"] += Agency.objects.filter(parent_id=other.pk).exclude(pk=target.pk).update(
-        parent_id=target.pk
+    stats["children_moved"] += (
+        Agency.objects.filter(parent_id=other.pk).exclude(pk=target.pk).update(parent_id=target.pk)
     )
     agency = Agency.objects.get(pk=target.pk)
     if agency.parent_id == other.pk:
@@ -198,7 +212,9 @@ def merge_entities(target: Entity, others, user=None) -> MergeResult:
                 target.description = other.description
                 target.save(update_fields=["description", "updated"])
             EntityRedirect.objects.filter(entity=other).update(entity=target)
-            EntityRedirect.objects.update_or_create(old_slug=other.slug, defaults={"entity": target})
+            EntityRedirect.objects.update_or_create(
+                old_slug=other.slug, defaults={"entity": target}
+            )
             stats["redirects"] += 1
             Candidate.objects.filter(entity=other).update(entity=target)
             result.merged.append(other.name)
@@ -225,7 +241,10 @@ def merge_target_by_mentions(entities) -> Entity:
 def unique_slug(name: str) -> str:
     base = slugify(name)[:110].strip("-") or "entity"
     slug, n = base, 2
-    while Entity.objects.filter(slug=slug).exists() or EntityRedirect.objects.filter(old_slug=slug).exists():
+    while (
+        Entity.objects.filter(slug=slug).exists()
+        or EntityRedirect.objects.filter(old_slug=slug).exists()
+    ):
         slug, n = f"{base}-{n}", n + 1
     return slug
 
@@ -240,8 +259,11 @@ def approve_candidates(candidates, as_kind, user=None) -> list[Entity]:
             if c.status == Candidate.Status.APPROVED and c.entity_id:
                 continue
             entity = model.objects.create(
-                name=c.name.strip(), slug=unique_slug(c.name), acronym=c.acronym.strip(),
-                kind=kind, reviewed=True,
+                name=c.name.strip(),
+                slug=unique_slug(c.name),
+                acronym=c.acronym.strip(),
+                kind=kind,
+                reviewed=True,
             )
             c.status, c.entity = Candidate.Status.APPROVED, entity
             c.save(update_fields=["status", "entity"])

@@ -26,6 +26,18 @@ PROVENANCE_FIELDS = ("seed_file", "seed_line", "content_hash")
 SEED_SUFFIXES = {".txt", ".md", ".markdown"}
 
 
+SUMMARY_KEYS = (
+    "articles_created", "articles_updated", "articles_unchanged", "article_fields_left_alone",
+    "mentions_total", "mentions_created", "mentions_updated", "mentions_removed", "mentions_left_alone",
+    "entities_total", "entities_created", "entities_updated", "entities_unchanged",
+    "entity_fields_left_alone", "entities_left_alone", "aliases_created",
+    "relationships_created", "relationships_updated", "relationships_unchanged",
+    "relationships_left_alone", "relationships_skipped",
+    "statuses_created", "statuses_updated", "statuses_unchanged",
+    "candidates_created", "candidates_pending",
+)
+
+
 @dataclass
 class Summary:
     stats: Counter = field(default_factory=Counter)
@@ -46,7 +58,7 @@ class Summary:
             "dry_run": self.dry_run,
             "changed": self.changed,
             "files": self.files,
-            **{k: self.stats[k] for k in sorted(self.stats)},
+            **{k: self.stats[k] for k in sorted({*SUMMARY_KEYS, *self.stats})},
             "new_candidates": self.new_candidates,
         }
 

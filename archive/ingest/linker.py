@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, field
 
 # Between two names of one entity, this gap makes them one definition: "X (Y", "X’s (Y", "X [Y".
-_DEFINITION_GAP = re.compile(r"(?:['’]s)?\s*[(\[]\s*")
+# Never across a paragraph break: spans must stay inside one paragraph.
+_DEFINITION_GAP = re.compile(r"(?:['’]s)?[^\S\n]*[(\[][^\S\n]*")
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,10 @@ def _name_pattern(text: str) -> str:
         if ch in "'’‘":
             parts.append("['’‘]")
         elif ch.isspace():
-            if parts and parts[-1] != r"\s+":
-                parts.append(r"\s+")
+            if parts and parts[-1] != r"[^\S\n]+":
+                parts.append(r"[^\S\n]+")
         elif ch in "-–—":
-            parts.append(r"[-–—\s]")
+            parts.append(r"[-–—\ ]")
         else:
             parts.append(re.escape(ch))
     return "".join(parts)
@@ -67,7 +68,7 @@ class Linker:
         if alternatives:
             body = "|".join(alternatives)
             self._regex = re.compile(
-                rf"(?<!\w)(?:(?:U\.S\.|US)\s+)?(?:{body})(?!\w)"
+                rf"(?<!\w)(?:(?:U\.S\.|US)[^\S\n]+)?(?:{body})(?!\w)"
             )
         else:
             self._regex = None

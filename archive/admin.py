@@ -19,7 +19,7 @@ from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
 from django.utils.text import Truncator
 
 from .ingest import curation
@@ -163,7 +163,7 @@ class RelationshipOutInline(admin.StackedInline):
 class ProgramStatusInline(admin.TabularInline):
     model = ProgramStatus
     form = QuoteForm
-    fields = ["status", "year", "article", "quote"]
+    fields = ["status", "year", "note", "article", "quote"]
     autocomplete_fields = ["article"]
     extra = 0
 
@@ -193,21 +193,25 @@ class CurationAdmin(admin.ModelAdmin):
                 obj.state = Mention.State.REJECTED
                 obj.save(update_fields=["state"])
                 self.message_user(
-                    request, f"“{obj.entity}” in “{obj.article}” was found by the linker, so it "
-                    "was marked rejected rather than deleted (it would come back on the next import).",
+                    request,
+                    f"“{obj.entity}” in “{obj.article}” was found by the linker, so it was "
+                    "marked rejected rather than deleted (it would come back on the next import).",
                     messages.WARNING,
                 )
                 continue
             if model is Relationship and not obj.edited:
                 self.message_user(
-                    request, f"Deleted “{obj}”. If it is in fixtures/catalogue.json, remove it there "
-                    "too or the next import adds it again.", messages.WARNING,
+                    request,
+                    f"Deleted “{obj}”. If it is in fixtures/catalogue.json, remove it there "
+                    "too or the next import adds it again.",
+                    messages.WARNING,
                 )
             if model is Alias:
                 request._archive_relink_all = True
                 if obj.origin == Alias.Origin.CATALOGUE:
                     self.message_user(
-                        request, f"Deleted alias “{obj.name}”; it is in the catalogue, so remove it "
+                        request,
+                        f"Deleted alias “{obj.name}”; it is in the catalogue, so remove it "
                         "from fixtures/catalogue.json too or the next import adds it again.",
                         messages.WARNING,
                     )
@@ -253,24 +257,59 @@ class ArticleAdmin(CurationAdmin):
     inlines = [ArticleMentionInline]
     actions = ["relink", "release_fields"]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "published", "publication", "source_url", "dept", "facts_note"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    "published",
+                    "publication",
+                    "source_url",
+                    "dept",
+                    "facts_note",
+                ]
+            },
+        ),
         ("Text", {"fields": ["body"]}),
-        ("Curation and provenance", {"fields": [
-            "edited_fields", "entity_text", "seed_file", "seed_line", "content_hash", "created", "updated",
-        ]}),
+        (
+            "Curation and provenance",
+            {
+                "fields": [
+                    "edited_fields",
+                    "entity_text",
+                    "seed_file",
+                    "seed_line",
+                    "content_hash",
+                    "created",
+                    "updated",
+                ]
+            },
+        ),
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            n_entities=Count("mentions", filter=VISIBLE, distinct=True)
-        ).order_by(*Article._meta.ordering)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(n_entities=Count("mentions", filter=VISIBLE, distinct=True))
+            .order_by(*Article._meta.ordering)
+        )
 
     @admin.display(description="entities", ordering="n_entities")
     def entity_count(self, obj):
         return obj.n_entities
 
     def get_readonly_fields(self, request, obj=None):
-        always = ["edited_fields", "entity_text", "seed_file", "seed_line", "content_hash", "created", "updated"]
+        always = [
+            "edited_fields",
+            "entity_text",
+            "seed_file",
+            "seed_line",
+            "content_hash",
+            "created",
+            "updated",
+        ]
         # The slug is how a re-import recognises the article, and the body is the seed's
         # text: an editor curates the facts around it, not the text itself.
         return always if obj is None else ["slug", "body", *always]
@@ -283,7 +322,9 @@ class ArticleAdmin(CurationAdmin):
         # New mentions, states or a new body change what the article names: relink it.
         curation.relink_articles([form.instance])
 
-    @admin.action(description="Run the linker again on the selected articles", location=LIST_AND_FORM)
+    @admin.action(
+        description="Run the linker again on the selected articles", location=LIST_AND_FORM
+    )
     def relink(self, request, queryset):
         articles = list(queryset)
         stats = curation.relink_articles(articles)
@@ -311,14 +352,32 @@ class EntityAdminBase(CurationAdmin):
 
     def get_queryset(self, request):
         # A GROUP BY drops Meta.ordering; autocomplete pages need a stable order.
-        return super().get_queryset(request).annotate(
-            n_articles=Count("mentions", filter=VISIBLE, distinct=True)
-        ).order_by(*self.model._meta.ordering)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(n_articles=Count("mentions", filter=VISIBLE, distinct=True))
+            .order_by(*self.model._meta.ordering)
+        )
 
     def get_fieldsets(self, request, obj=None):
         return [
-            (None, {"fields": ["name", "slug", "acronym", *self.extra_fields, "description", "reviewed"]}),
-            ("Curation", {"fields": ["kind", "edited_fields", "redirects_here", "created", "updated"]}),
+            (
+                None,
+                {
+                    "fields": [
+                        "name",
+                        "slug",
+                        "acronym",
+                        *self.extra_fields,
+                        "description",
+                        "reviewed",
+                    ]
+                },
+            ),
+            (
+                "Curation",
+                {"fields": ["kind", "edited_fields", "redirects_here", "created", "updated"]},
+            ),
         ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -352,11 +411,15 @@ class EntityAdminBase(CurationAdmin):
         curation.relink_articles(articles)
 
     def delete_model(self, request, obj):
-        self._reindex_after_delete([obj.pk], lambda: super(EntityAdminBase, self).delete_model(request, obj))
+        self._reindex_after_delete(
+            [obj.pk], lambda: super(EntityAdminBase, self).delete_model(request, obj)
+        )
 
     def delete_queryset(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
-        self._reindex_after_delete(ids, lambda: super(EntityAdminBase, self).delete_queryset(request, queryset))
+        self._reindex_after_delete(
+            ids, lambda: super(EntityAdminBase, self).delete_queryset(request, queryset)
+        )
 
     @admin.action(description="Mark the selected entities reviewed", location=LIST_AND_FORM)
     def mark_reviewed(self, request, queryset):
@@ -368,7 +431,9 @@ class EntityAdminBase(CurationAdmin):
             n += 1
         self.message_user(request, f"{n} entit{'y' if n == 1 else 'ies'} marked reviewed.")
 
-    @admin.action(description="Merge the selected entities into one…", permissions=["change", "delete"])
+    @admin.action(
+        description="Merge the selected entities into one…", permissions=["change", "delete"]
+    )
     def merge_selected(self, request, queryset):
         entities = list(
             Entity.objects.filter(pk__in=queryset.values("pk"))
@@ -390,7 +455,9 @@ class EntityAdminBase(CurationAdmin):
             others = [e for e in entities if e.pk != target.pk]
             try:
                 with transaction.atomic():
-                    self.log_deletions(request, Entity.objects.filter(pk__in=[o.pk for o in others]))
+                    self.log_deletions(
+                        request, Entity.objects.filter(pk__in=[o.pk for o in others])
+                    )
                     result = curation.merge_entities(target, others)
                     self.log_change(request, target, result.message())
             except curation.CurationError as exc:
@@ -433,15 +500,26 @@ class EntityAdmin(EntityAdminBase):
 @admin.register(Agency)
 class AgencyAdmin(EntityAdminBase):
     extra_fields = ["parent", "children_list"]
-    list_display = ["name", "acronym", "parent", "children_count", "articles", "reviewed", "edited_list"]
+    list_display = [
+        "name",
+        "acronym",
+        "parent",
+        "children_count",
+        "articles",
+        "reviewed",
+        "edited_list",
+    ]
     list_filter = ["reviewed", EditedFilter, ("parent", admin.RelatedOnlyFieldListFilter)]
     autocomplete_fields = ["parent"]
     list_select_related = ["parent"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            n_children=Count("children", distinct=True)
-        ).order_by(*self.model._meta.ordering)
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(n_children=Count("children", distinct=True))
+            .order_by(*self.model._meta.ordering)
+        )
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "children_list"]
@@ -455,10 +533,17 @@ class AgencyAdmin(EntityAdminBase):
         if obj is None or obj.pk is None:
             return "—"
         children = obj.children.all()
-        return format_html_join(
-            ", ", '<a href="{}">{}</a>',
-            ((reverse("admin:archive_agency_change", args=[c.pk]), c.short_name) for c in children),
-        ) or "—"
+        return (
+            format_html_join(
+                ", ",
+                '<a href="{}">{}</a>',
+                (
+                    (reverse("admin:archive_agency_change", args=[c.pk]), c.short_name)
+                    for c in children
+                ),
+            )
+            or "—"
+        )
 
 
 @admin.register(Contractor)
@@ -546,7 +631,9 @@ class MentionAdmin(admin.ModelAdmin):
             m.save(update_fields=["state"])
             self.log_change(request, m, f"State set to {Mention.State(state).label.lower()}.")
         curation.relink_articles({m.article_id: m.article for m in mentions}.values())
-        self.message_user(request, f"{len(mentions)} mention(s) set to {Mention.State(state).label.lower()}.")
+        self.message_user(
+            request, f"{len(mentions)} mention(s) set to {Mention.State(state).label.lower()}."
+        )
 
     @admin.action(description="Confirm the selected mentions", location=LIST_AND_FORM)
     def confirm(self, request, queryset):
@@ -556,7 +643,9 @@ class MentionAdmin(admin.ModelAdmin):
     def reject(self, request, queryset):
         self._set_state(request, queryset, Mention.State.REJECTED)
 
-    @admin.action(description="Hand the selected mentions back to the linker", location=LIST_AND_FORM)
+    @admin.action(
+        description="Hand the selected mentions back to the linker", location=LIST_AND_FORM
+    )
     def reset(self, request, queryset):
         self._set_state(request, queryset, Mention.State.AUTO)
 
@@ -567,7 +656,12 @@ class RelationshipAdmin(admin.ModelAdmin):
     list_display = ["subject", "kind", "object", "amount", "period", "article", "edited"]
     list_filter = ["kind", "edited", "subject__kind", "object__kind"]
     search_fields = [
-        "subject__name", "subject__acronym", "object__name", "object__acronym", "quote", "article__title",
+        "subject__name",
+        "subject__acronym",
+        "object__name",
+        "object__acronym",
+        "quote",
+        "article__title",
     ]
     autocomplete_fields = ["subject", "object", "article"]
     readonly_fields = ["edited"]
@@ -581,9 +675,9 @@ class RelationshipAdmin(admin.ModelAdmin):
 @admin.register(ProgramStatus)
 class ProgramStatusAdmin(admin.ModelAdmin):
     form = QuoteForm
-    list_display = ["program", "status", "year", "article"]
+    list_display = ["program", "status", "year", "note", "article"]
     list_filter = ["status", "year"]
-    search_fields = ["program__name", "program__acronym", "quote", "article__title"]
+    search_fields = ["program__name", "program__acronym", "note", "quote", "article__title"]
     autocomplete_fields = ["program", "article"]
     list_select_related = ["program", "article"]
 
@@ -628,7 +722,16 @@ class CandidateStatusFilter(admin.SimpleListFilter):
 class CandidateForm(forms.ModelForm):
     class Meta:
         model = Candidate
-        fields = "__all__"
+        fields = [
+            "name",
+            "acronym",
+            "reason",
+            "suggested_kind",
+            "article",
+            "passage",
+            "status",
+            "entity",
+        ]
         help_texts = {
             "entity": "To approve this name as an alias of an existing entity, choose the entity, "
             "set the status to Approved and save. To make it a new entity, use the actions on "
@@ -643,7 +746,8 @@ class CandidateForm(forms.ModelForm):
                 self.add_error("name", "This name was already suggested.")
         if data.get("status") == Candidate.Status.APPROVED and not data.get("entity"):
             self.add_error(
-                "entity", "Choose the entity this name is an alias of, or approve it as a new "
+                "entity",
+                "Choose the entity this name is an alias of, or approve it as a new "
                 "agency, contractor or program with the actions on the list.",
             )
         return data
@@ -652,15 +756,39 @@ class CandidateForm(forms.ModelForm):
 @admin.register(Candidate)
 class CandidateAdmin(admin.ModelAdmin):
     form = CandidateForm
-    list_display = ["name", "acronym", "reason", "suggested_kind", "article", "passage_short", "status", "entity"]
+    list_display = [
+        "name",
+        "acronym",
+        "reason",
+        "suggested_kind",
+        "article",
+        "passage_short",
+        "status",
+        "entity",
+    ]
     list_filter = [CandidateStatusFilter, "reason", "suggested_kind"]
     search_fields = ["name", "acronym", "passage", "article__title"]
     autocomplete_fields = ["article", "entity"]
     list_select_related = ["article", "entity"]
-    actions = ["approve_as_agency", "approve_as_contractor", "approve_as_program", "approve_as_alias", "reject"]
+    actions = [
+        "approve_as_agency",
+        "approve_as_contractor",
+        "approve_as_program",
+        "approve_as_alias",
+        "reject",
+    ]
 
     def get_fields(self, request, obj=None):
-        fields = ["name", "acronym", "reason", "suggested_kind", "article", "passage", "status", "entity"]
+        fields = [
+            "name",
+            "acronym",
+            "reason",
+            "suggested_kind",
+            "article",
+            "passage",
+            "status",
+            "entity",
+        ]
         return fields if obj is None else [*fields, "key", "created"]
 
     def get_readonly_fields(self, request, obj=None):
@@ -681,15 +809,21 @@ class CandidateAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if becomes_alias:
             curation.approve_candidate_as_alias(obj, obj.entity)
-            self.log_change(request, obj.entity, f"Added “{obj.name}” as an alias (suggested name approved).")
-            self.message_user(request, f"“{obj.name}” is now an alias of {obj.entity}; articles relinked.")
+            self.log_change(
+                request, obj.entity, f"Added “{obj.name}” as an alias (suggested name approved)."
+            )
+            self.message_user(
+                request, f"“{obj.name}” is now an alias of {obj.entity}; articles relinked."
+            )
 
     def _approve(self, request, queryset, kind):
         pending = list(queryset.exclude(status=Candidate.Status.APPROVED).select_related("article"))
         created = curation.approve_candidates(pending, kind)
         for c in pending:  # each now points at the entity made for it
             self.log_addition(request, c.entity, f"Approved suggested name “{c.name}”.")
-            self.log_change(request, c, f"Approved as {EntityKind(kind).label.lower()} {c.entity.slug}.")
+            self.log_change(
+                request, c, f"Approved as {EntityKind(kind).label.lower()} {c.entity.slug}."
+            )
         skipped = queryset.count() - len(pending)
         self.message_user(
             request,
@@ -718,15 +852,21 @@ class CandidateAdmin(admin.ModelAdmin):
                 missing.append(c.name)
                 continue
             curation.approve_candidate_as_alias(c, c.entity)
-            self.log_change(request, c.entity, f"Added “{c.name}” as an alias (suggested name approved).")
+            self.log_change(
+                request, c.entity, f"Added “{c.name}” as an alias (suggested name approved)."
+            )
             self.log_change(request, c, f"Approved as an alias of {c.entity.slug}.")
             done.append(c.name)
         if done:
-            self.message_user(request, f"Approved as aliases: {', '.join(done)}; every article relinked.")
+            self.message_user(
+                request, f"Approved as aliases: {', '.join(done)}; every article relinked."
+            )
         if missing:
             self.message_user(
-                request, f"No entity chosen for {', '.join(missing)}: open each, choose the entity, "
-                "then run this action (or set the status to Approved and save).", messages.WARNING,
+                request,
+                f"No entity chosen for {', '.join(missing)}: open each, choose the entity, "
+                "then run this action (or set the status to Approved and save).",
+                messages.WARNING,
             )
 
     @admin.action(description="Reject", location=LIST_AND_FORM)
@@ -735,4 +875,6 @@ class CandidateAdmin(admin.ModelAdmin):
         n = curation.reject_candidates(candidates)
         for c in candidates:
             self.log_change(request, c, "Rejected; the import will not suggest it again.")
-        self.message_user(request, f"Rejected {n} suggested name(s); the import will not suggest them again.")
+        self.message_user(
+            request, f"Rejected {n} suggested name(s); the import will not suggest them again."
+        )

@@ -24,8 +24,19 @@ CORECIVIC_ARTICLE = "ice-torrance-detainees-inadequate-staffing-unsanitary-facil
 CREW = "Citizens for Responsibility and Ethics in Washington"
 NIYA = "National Immigrant Youth Alliance"
 
-MODELS = [Article, Entity, Agency, Contractor, Program, Alias, Mention, Relationship, ProgramStatus,
-          Candidate, EntityRedirect]
+MODELS = [
+    Article,
+    Entity,
+    Agency,
+    Contractor,
+    Program,
+    Alias,
+    Mention,
+    Relationship,
+    ProgramStatus,
+    Candidate,
+    EntityRedirect,
+]
 
 
 def url(model, view, *args):
@@ -130,7 +141,9 @@ def test_autocomplete_finds_entities(seeded, admin_client):
         {"term": "ICE", "app_label": "archive", "model_name": "mention", "field_name": "entity"},
     )
     assert response.status_code == 200
-    assert "U.S. Immigration and Customs Enforcement" in {r["text"].split(" (")[0] for r in response.json()["results"]}
+    assert "U.S. Immigration and Customs Enforcement" in {
+        r["text"].split(" (")[0] for r in response.json()["results"]
+    }
 
 
 def test_agency_list_shows_parent_and_children(seeded, admin_client):
@@ -143,11 +156,21 @@ def test_agency_list_shows_parent_and_children(seeded, admin_client):
 
 @pytest.mark.parametrize(
     ("params", "expected"),
-    [({}, {CREW, NIYA}), ({"status": "rejected"}, {"Refused"}), ({"status": "all"}, {CREW, NIYA, "Refused"})],
+    [
+        ({}, {CREW, NIYA}),
+        ({"status": "rejected"}, {"Refused"}),
+        ({"status": "all"}, {CREW, NIYA, "Refused"}),
+    ],
 )
 def test_candidate_queue_defaults_to_pending(seeded, admin_client, params, expected):
-    Candidate.objects.create(name="Refused", key="refused", reason="company",
-                             article=Article.objects.first(), passage="…", status="rejected")
+    Candidate.objects.create(
+        name="Refused",
+        key="refused",
+        reason="company",
+        article=Article.objects.first(),
+        passage="…",
+        status="rejected",
+    )
     response = admin_client.get(url(Candidate, "changelist"), params)
     assert {c.name for c in response.context["cl"].result_list} == expected
 
@@ -161,7 +184,9 @@ def test_article_title_edit_survives_reimport(seeded, admin_client):
     page = admin_client.get(url(Article, "change", article.pk))
     data = form_data(page) | {"title": "Torrance detention centre: staffing and sanitation"}
     response = admin_client.post(url(Article, "change", article.pk), data)
-    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    assert response.status_code == 302, (
+        response.context and response.context["adminform"].form.errors
+    )
     article.refresh_from_db()
     assert article.title == "Torrance detention centre: staffing and sanitation"
     assert article.edited_fields == ["title"]
@@ -229,7 +254,9 @@ def test_reject_mention_in_article_inline(seeded, admin_client):
     article = Article.objects.get(slug=CORECIVIC_ARTICLE)
     page = admin_client.get(url(Article, "change", article.pk))
     data = form_data(page)
-    fs = next(i.formset for i in page.context["inline_admin_formsets"] if i.formset.model is Mention)
+    fs = next(
+        i.formset for i in page.context["inline_admin_formsets"] if i.formset.model is Mention
+    )
     i = next(n for n, f in enumerate(fs.forms) if f.instance.entity.slug == "corecivic")
     data[f"{fs.prefix}-{i}-state"] = "rejected"
     assert admin_client.post(url(Article, "change", article.pk), data).status_code == 302
@@ -245,7 +272,9 @@ def test_deleting_a_linker_mention_in_the_inline_rejects_it(seeded, admin_client
     article = Article.objects.get(slug=CORECIVIC_ARTICLE)
     page = admin_client.get(url(Article, "change", article.pk))
     data = form_data(page)
-    fs = next(i.formset for i in page.context["inline_admin_formsets"] if i.formset.model is Mention)
+    fs = next(
+        i.formset for i in page.context["inline_admin_formsets"] if i.formset.model is Mention
+    )
     i = next(n for n, f in enumerate(fs.forms) if f.instance.entity.slug == "corecivic")
     data[f"{fs.prefix}-{i}-DELETE"] = "on"
     assert admin_client.post(url(Article, "change", article.pk), data).status_code == 302
@@ -257,7 +286,8 @@ def test_editor_mention_added_in_mention_admin_survives(seeded, admin_client):
     article = Article.objects.get(slug=CORECIVIC_ARTICLE)
     nsa = Entity.objects.get(slug="nsa")
     response = admin_client.post(
-        url(Mention, "add"), {"article": article.pk, "entity": nsa.pk, "count": 0, "state": "confirmed"}
+        url(Mention, "add"),
+        {"article": article.pk, "entity": nsa.pk, "count": 0, "state": "confirmed"},
     )
     assert response.status_code == 302
     m = Mention.objects.get(article=article, entity=nsa)
@@ -276,7 +306,9 @@ def test_editor_mention_added_in_article_inline_survives(seeded, admin_client):
     nsa = Entity.objects.get(slug="nsa")
     page = admin_client.get(url(Article, "change", article.pk))
     data = form_data(page)
-    fs = next(i.formset for i in page.context["inline_admin_formsets"] if i.formset.model is Mention)
+    fs = next(
+        i.formset for i in page.context["inline_admin_formsets"] if i.formset.model is Mention
+    )
     n = len(fs.forms)
     data |= {
         f"{fs.prefix}-TOTAL_FORMS": n + 1,
@@ -306,8 +338,13 @@ def test_linker_mentions_cannot_be_deleted_only_rejected(seeded, admin_client):
 def test_relationship_edited_in_admin_is_kept(seeded, admin_client):
     rel = Relationship.objects.filter(amount="").select_related("article").first()
     data = {
-        "subject": rel.subject_id, "kind": rel.kind, "object": rel.object_id, "article": rel.article_id,
-        "quote": rel.quote, "amount": "$1", "period": rel.period,
+        "subject": rel.subject_id,
+        "kind": rel.kind,
+        "object": rel.object_id,
+        "article": rel.article_id,
+        "quote": rel.quote,
+        "amount": "$1",
+        "period": rel.period,
     }
     assert admin_client.post(url(Relationship, "change", rel.pk), data).status_code == 302
     rel.refresh_from_db()
@@ -318,11 +355,38 @@ def test_relationship_edited_in_admin_is_kept(seeded, admin_client):
     assert summary.stats["relationships_left_alone"] == 1
 
 
+def test_relationship_edited_in_entity_inline_is_marked_edited(seeded, admin_client):
+    amazon = Contractor.objects.get(slug="amazon")
+    page = admin_client.get(url(Contractor, "change", amazon.pk))
+    data = form_data(page)
+    fs = next(
+        i.formset for i in page.context["inline_admin_formsets"] if i.formset.model is Relationship
+    )
+    assert fs.forms, "Amazon has outgoing relationships in the catalogue"
+    rel = fs.forms[0].instance
+    data[f"{fs.prefix}-0-period"] = "2019–2021"
+    response = admin_client.post(url(Contractor, "change", amazon.pk), data)
+    assert response.status_code == 302
+    rel.refresh_from_db()
+    assert (rel.period, rel.edited) == ("2019–2021", True)
+    assert Relationship.objects.filter(edited=True).count() == 1
+    amazon.refresh_from_db()
+    assert amazon.edited_fields == []
+    reimport()
+    rel.refresh_from_db()
+    assert rel.period == "2019–2021"
+
+
 def test_relationship_quote_must_be_in_the_article(seeded, admin_client):
     rel = Relationship.objects.first()
     data = {
-        "subject": rel.subject_id, "kind": rel.kind, "object": rel.object_id, "article": rel.article_id,
-        "quote": "Words the article never says.", "amount": "", "period": "",
+        "subject": rel.subject_id,
+        "kind": rel.kind,
+        "object": rel.object_id,
+        "article": rel.article_id,
+        "quote": "Words the article never says.",
+        "amount": "",
+        "period": "",
     }
     response = admin_client.post(url(Relationship, "change", rel.pk), data)
     assert response.status_code == 200
@@ -338,7 +402,9 @@ def test_approve_candidate_as_contractor(seeded, admin_client):
     assert response.status_code == 200
     entity = Contractor.objects.get(name=CREW)
     assert (entity.slug, entity.acronym) == (
-        "citizens-for-responsibility-and-ethics-in-washington", "CREW")
+        "citizens-for-responsibility-and-ethics-in-washington",
+        "CREW",
+    )
     candidate.refresh_from_db()
     assert (candidate.status, candidate.entity_id) == ("approved", entity.pk)
     m = Mention.objects.get(entity=entity)
@@ -387,7 +453,9 @@ def test_approve_candidate_as_alias(seeded, admin_client, how):
     candidate.refresh_from_db()
     assert candidate.status == "approved"
     assert {(a.name, a.case_sensitive, a.origin) for a in sec.aliases.all()} >= {
-        (CREW, False, "editor"), ("CREW", True, "editor")}
+        (CREW, False, "editor"),
+        ("CREW", True, "editor"),
+    }
     assert LogEntry.objects.filter(object_id=str(sec.pk), action_flag=CHANGE).exists()
     m = Mention.objects.get(entity=sec, article_id=candidate.article_id)
     body = candidate.article.body
@@ -398,10 +466,30 @@ def test_approve_candidate_as_alias(seeded, admin_client, how):
     assert "CREW" in m.article.entity_text
 
 
+@pytest.mark.parametrize(
+    ("action", "model"), [("approve_as_agency", Agency), ("approve_as_program", Program)]
+)
+def test_approve_from_the_candidate_change_form(seeded, admin_client, action, model):
+    """Django 6.1 offers the actions on the object's own page too."""
+    candidate = Candidate.objects.get(name=NIYA)
+    page = admin_client.get(url(Candidate, "change", candidate.pk))
+    assert action in dict(page.context["action_form"].fields["action"].choices)
+    response = admin_client.post(
+        url(Candidate, "change", candidate.pk),
+        {"CHANGE_FORM-action": action, "_selected_action": candidate.pk},
+    )
+    assert response.status_code == 302
+    entity = model.objects.get(name=NIYA)
+    assert (entity.acronym, entity.kind) == ("NIYA", model.KIND)
+    assert Mention.objects.filter(entity=entity, article_id=candidate.article_id).exists()
+
+
 def test_approve_as_alias_needs_an_entity(seeded, admin_client):
     candidate = Candidate.objects.get(name=CREW)
     page = admin_client.get(url(Candidate, "change", candidate.pk))
-    response = admin_client.post(url(Candidate, "change", candidate.pk), form_data(page) | {"status": "approved"})
+    response = admin_client.post(
+        url(Candidate, "change", candidate.pk), form_data(page) | {"status": "approved"}
+    )
     assert response.status_code == 200
     assert "entity" in response.context["adminform"].form.errors
 
@@ -439,15 +527,19 @@ def test_merge_confirmation_page_defaults_to_most_articles(reuters_corp, admin_c
 def test_merge_entities_in_admin(reuters_corp, admin_client):
     tr = Contractor.objects.get(slug="thomson-reuters")
     tr_mentions = set(tr.mentions.values_list("article_id", flat=True))
-    response = run_action(admin_client, Contractor, "merge_selected", [reuters_corp, tr],
-                          post="yes", target=tr.pk)
+    response = run_action(
+        admin_client, Contractor, "merge_selected", [reuters_corp, tr], post="yes", target=tr.pk
+    )
     assert response.status_code == 200
     assert not Entity.objects.filter(slug="reuters-corp").exists()
     assert set(tr.mentions.values_list("article_id", flat=True)) == tr_mentions | {
-        Article.objects.get(slug=CORECIVIC_ARTICLE).pk}
+        Article.objects.get(slug=CORECIVIC_ARTICLE).pk
+    }
     moved = tr.mentions.get(article__slug=CORECIVIC_ARTICLE)
     assert (moved.origin, moved.state) == ("editor", "confirmed")
-    assert {"Reuters Corp", "RC", "Reuters Corporation"} <= set(tr.aliases.values_list("name", flat=True))
+    assert {"Reuters Corp", "RC", "Reuters Corporation"} <= set(
+        tr.aliases.values_list("name", flat=True)
+    )
     assert Alias.objects.get(entity=tr, name="RC").case_sensitive
     assert EntityRedirect.objects.get(old_slug="reuters-corp").entity_id == tr.pk
     assert LogEntry.objects.filter(object_id=str(reuters_corp.pk), action_flag=DELETION).exists()
@@ -482,7 +574,9 @@ def test_merge_combines_mentions_of_one_article(seeded, target_state, other_stat
     kept.state = target_state
     kept.save()
     dup = Contractor.objects.create(name="Reuters Corp", slug="reuters-corp")
-    Mention.objects.create(article=kept.article, entity=dup, count=2, spans=[[0, 3]], state=other_state)
+    Mention.objects.create(
+        article=kept.article, entity=dup, count=2, spans=[[0, 3]], state=other_state
+    )
     curation.merge_entities(tr, [dup])
     kept.refresh_from_db()
     assert kept.state == expected
@@ -494,7 +588,10 @@ def test_merge_catalogue_entities_is_not_undone_by_reimport(seeded):
     """Merging WhatsApp into Wickr (both in the catalogue): the import keeps the merge."""
     wickr, whatsapp = Contractor.objects.get(slug="wickr"), Contractor.objects.get(slug="whatsapp")
     articles = set(whatsapp.mentions.values_list("article_id", flat=True))
-    rels = Relationship.objects.filter(subject=whatsapp).count() + Relationship.objects.filter(object=whatsapp).count()
+    rels = (
+        Relationship.objects.filter(subject=whatsapp).count()
+        + Relationship.objects.filter(object=whatsapp).count()
+    )
     redirect = EntityRedirect.objects.create(old_slug="whats-app", entity=whatsapp)
     result = curation.merge_entities(wickr, [whatsapp])
     assert result.merged == ["WhatsApp"]
@@ -506,8 +603,11 @@ def test_merge_catalogue_entities_is_not_undone_by_reimport(seeded):
     assert not Entity.objects.filter(slug="whatsapp").exists()
     assert summary.stats["entities_left_alone"] == 1
     assert summary.stats["relationships_created"] == 0
-    assert Relationship.objects.filter(subject=wickr).count() + Relationship.objects.filter(
-        object=wickr).count() >= rels
+    assert (
+        Relationship.objects.filter(subject=wickr).count()
+        + Relationship.objects.filter(object=wickr).count()
+        >= rels
+    )
     assert Alias.objects.filter(entity=wickr, name="WhatsApp").count() == 1
 
 
@@ -525,8 +625,9 @@ def test_merge_moves_child_agencies_and_statuses(seeded):
     statuses = clear.status_history.count()
     dup_program = Program.objects.create(name="CLEAR database", slug="clear-database")
     for ps in clear.status_history.all()[:1]:
-        ProgramStatus.objects.create(program=dup_program, status=ps.status, year=ps.year,
-                                     article=ps.article, quote=ps.quote)  # a duplicate claim
+        ProgramStatus.objects.create(
+            program=dup_program, status=ps.status, year=ps.year, article=ps.article, quote=ps.quote
+        )  # a duplicate claim
     curation.merge_entities(clear, [dup_program])
     assert clear.status_history.count() == statuses
 
@@ -538,13 +639,17 @@ def test_relink_action_restores_removed_mentions(seeded, admin_client):
     article = Article.objects.get(slug=CORECIVIC_ARTICLE)
     Mention.objects.filter(article=article, entity__slug="corecivic").delete()
     run_action(admin_client, Article, "relink", [article])
-    assert Mention.objects.filter(article=article, entity__slug="corecivic", origin="linker").exists()
+    assert Mention.objects.filter(
+        article=article, entity__slug="corecivic", origin="linker"
+    ).exists()
     assert LogEntry.objects.filter(object_id=str(article.pk), action_flag=CHANGE).exists()
 
 
 def test_alias_added_in_admin_links_articles(seeded, admin_client):
     corecivic = Entity.objects.get(slug="corecivic")
-    response = admin_client.post(url(Alias, "add"), {"entity": corecivic.pk, "name": "Torrance County Detention Facility"})
+    response = admin_client.post(
+        url(Alias, "add"), {"entity": corecivic.pk, "name": "Torrance County Detention Facility"}
+    )
     assert response.status_code == 302
     alias = Alias.objects.get(name="Torrance County Detention Facility")
     assert alias.origin == "editor"

@@ -87,23 +87,29 @@ def sync_entities(data: dict, stats: Counter) -> dict[str, Entity]:
             else:
                 stats["entities_unchanged"] += 1
         by_slug[slug] = obj
-    # Parents and aliases need every entity to exist first.
+    # Parents and aliases need every entity to exist first. A merged-away slug's names
+    # belong to the entity it was merged into, so aliases are gathered per surviving entity.
+    wanted: dict[int, dict[str, bool]] = {}
     for item in data["entities"]:
         obj = by_slug[item["slug"]]
+        names = wanted.setdefault(obj.pk, {})
         if item["slug"] in redirects:
-            target_names = {a.name for a in obj.aliases.all()}
-            for name, cs in _catalogue_names(item):
-                if name not in target_names and name not in (obj.name, obj.acronym):
-                    Alias.objects.create(entity=obj, name=name, case_sensitive=cs, origin="catalogue")
+            names.update({item["name"]: False, **({item["acronym"]: True} if item.get("acronym") else {})})
+        names.update(dict(_catalogue_names(item)))
+        if item["slug"] in redirects:
             continue
         if item["kind"] == EntityKind.AGENCY and "parent" not in obj.edited_fields:
             parent = _resolve(item.get("parent", ""), redirects, by_slug) if item.get("parent") else None
             if item.get("parent") and parent is None:
                 raise IngestError(f"catalogue: {item['slug']!r} has unknown parent {item['parent']!r}")
+            if parent is not None and parent.pk == obj.pk:
+                parent = None  # its parent was merged into it
             if obj.parent_id != (parent.pk if parent else None):
                 obj.parent_id = parent.pk if parent else None
                 obj.save(update_fields=["parent"])
-        _sync_aliases(obj, item, stats)
+    entities = {e.pk: e for e in by_slug.values()}
+    for pk, names in wanted.items():
+        _sync_aliases(entities[pk], names, stats)
     return by_slug
 
 
@@ -113,9 +119,9 @@ def _catalogue_names(item: dict) -> list[tuple[str, bool]]:
     return names
 
 
-def _sync_aliases(entity: Entity, item: dict, stats: Counter) -> None:
+def _sync_aliases(entity: Entity, wanted: dict[str, bool], stats: Counter) -> None:
     current = {a.name: a for a in entity.aliases.all()}
-    wanted = dict(_catalogue_names(item))
+    wanted = {n: cs for n, cs in wanted.items() if n and n not in (entity.name, entity.acronym)}
     for name, cs in wanted.items():
         alias = current.get(name)
         if alias is None:
@@ -141,6 +147,9 @@ def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -
         subject, obj = by_slug.get(rel["subject"]), by_slug.get(rel["object"])
         if subject is None or obj is None:
             raise IngestError(f"catalogue: relationship names an unknown entity: {rel}")
+        if subject.pk == obj.pk:
+            stats["relationships_left_alone"] += 1  # an editor merged one side into the other
+            continue
         if rel["quote"] not in article.body:
             raise IngestError(
                 f"catalogue: relationship {rel['subject']} {rel['kind']} {rel['object']}: "

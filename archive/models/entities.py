@@ -132,6 +132,11 @@ class ProgramStatus(models.Model):
     class Meta:
         ordering = [models.F("year").asc(nulls_last=True), "id"]
         verbose_name_plural = "program statuses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "status", "year", "article"], name="unique_program_status"
+            )
+        ]
 
     def __str__(self):
         return f"{self.program}: {self.get_status_display()} {self.year or ''}".strip()

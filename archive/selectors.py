@@ -7,7 +7,7 @@ the bound for every page.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import Http404
 
 from .ingest.text import sentence_around
@@ -24,6 +24,7 @@ from .models import (
 from .search.base import MARK_END, MARK_START, mark
 
 PASSAGES_PER_ARTICLE = 3
+VISIBLE_STATES = [Mention.State.AUTO, Mention.State.CONFIRMED]
 
 
 # -- home and indexes -------------------------------------------------------------------
@@ -81,12 +82,12 @@ def article_page(slug: str) -> ArticlePage:
     for m in sorted(mentions, key=lambda m: (-m.count, m.entity.name)):
         by_kind[m.entity.kind].append((m.entity, m.count))
     ids = [m.entity_id for m in mentions]
+    # One filter() call, so the state condition applies to the same mention rows it counts.
     related = (
         Article.objects.exclude(pk=article.pk)
-        .filter(mentions__entity_id__in=ids)
-        .exclude(mentions__state=Mention.State.REJECTED)
+        .filter(mentions__entity_id__in=ids, mentions__state__in=VISIBLE_STATES)
         .annotate(shared=Count("mentions__entity", distinct=True))
-        .order_by("-shared", "-published", "-id")[:5]
+        .order_by("-shared", F("published").desc(nulls_last=True), "-id")[:5]
     )
     relationships = list(
         Relationship.objects.filter(article=article).select_related("subject", "object")
@@ -209,7 +210,7 @@ def entity_page(entity: Entity) -> EntityPage:
         .exclude(entity=entity)
         .values("entity")
         .annotate(n=Count("article", distinct=True))
-        .order_by("-n")[:15]
+        .order_by("-n", "entity__name", "entity")[:15]
     )
     related_counts = list(related_counts)
     ents = Entity.objects.in_bulk([r["entity"] for r in related_counts])

@@ -29,10 +29,7 @@ class Name:
 class Found:
     entity_id: int
     spans: list[tuple[int, int]] = field(default_factory=list)
-
-    @property
-    def count(self):
-        return len(self.spans)
+    count: int = 0  # mentions: an inline definition is one, even when it is two spans
 
 
 def _name_pattern(text: str) -> str:
@@ -76,21 +73,26 @@ class Linker:
     def find(self, text: str) -> dict[int, Found]:
         if self._regex is None:
             return {}
-        matches: list[tuple[int, int, int]] = []
+        matches: list[tuple[int, int, int, bool]] = []  # start, end, entity, counts
         for m in self._regex.finditer(text):
             entity_id = self._by_group[m.lastindex - 1]
             start, end = m.span()
             prev = matches[-1] if matches else None
-            if (
-                prev
-                and prev[2] == entity_id
-                and _DEFINITION_GAP.fullmatch(text, prev[1], start)
-            ):
-                # "Immigration and Customs Enforcement (ICE" — one mention, widened.
-                matches[-1] = (prev[0], end, entity_id)
+            gap = _DEFINITION_GAP.fullmatch(text, prev[1], start) if prev and prev[2] == entity_id else None
+            if gap:
+                closing = ")" if "(" in gap.group() else "]"
+                if text[end : end + 1] == closing:
+                    # "Immigration and Customs Enforcement (ICE)": one mention, one balanced span.
+                    matches[-1] = (prev[0], end + 1, entity_id, prev[3])
+                else:
+                    # "HSI [Homeland Security Investigations — a division of ICE]": the bracket
+                    # closes later, so keep two spans (balanced links) but count one mention.
+                    matches.append((start, end, entity_id, False))
                 continue
-            matches.append((start, end, entity_id))
+            matches.append((start, end, entity_id, True))
         found: dict[int, Found] = {}
-        for start, end, entity_id in matches:
-            found.setdefault(entity_id, Found(entity_id)).spans.append((start, end))
+        for start, end, entity_id, counts in matches:
+            hit = found.setdefault(entity_id, Found(entity_id))
+            hit.spans.append((start, end))
+            hit.count += counts
         return found

@@ -3,13 +3,27 @@
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Prefetch
-from django.http import JsonResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import JsonResponse as _JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
 from .. import selectors
 from ..models import Article, Entity, EntityKind, Mention
 from .common import BadRequest, PageOutOfRange, run_search
+
+
+class _Encoder(DjangoJSONEncoder):
+    """JSON whose bytes never contain a raw <, > or &: article text may hold markup, and a
+    response sniffed or embedded as HTML must not run it. Decoded values are unchanged."""
+
+    def encode(self, o):
+        return super().encode(o).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def JsonResponse(data, status=200, **kwargs):  # noqa: N802 - a drop-in for Django's
+    kwargs.setdefault("json_dumps_params", {"ensure_ascii": False})
+    return _JsonResponse(data, encoder=_Encoder, status=status, **kwargs)
 
 
 def _error(status: int, message: str) -> JsonResponse:
@@ -207,4 +221,4 @@ def entity_detail(request, kind, slug):
         }
         for _, _, r, _ in page.relationships
     ]
-    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(data)

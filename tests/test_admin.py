@@ -411,7 +411,7 @@ def test_approve_candidate_as_contractor(seeded, admin_client):
     assert m.article_id == candidate.article_id
     # "Citizens for … Washington (CREW)" is one mention; "CREW" later is another.
     assert m.count == 2
-    assert m.article.body[slice(*m.spans[0])] == f"{CREW} (CREW"
+    assert m.article.body[slice(*m.spans[0])] == f"{CREW} (CREW)"
     assert LogEntry.objects.filter(object_id=str(entity.pk), action_flag=ADDITION).exists()
 
     count = Candidate.objects.count()
@@ -459,7 +459,7 @@ def test_approve_candidate_as_alias(seeded, admin_client, how):
     assert LogEntry.objects.filter(object_id=str(sec.pk), action_flag=CHANGE).exists()
     m = Mention.objects.get(entity=sec, article_id=candidate.article_id)
     body = candidate.article.body
-    assert [body[s:e] for s, e in m.spans] == [f"{CREW} (CREW", "CREW"]
+    assert [body[s:e] for s, e in m.spans] == [f"{CREW} (CREW)", "CREW"]
     reimport()
     m.refresh_from_db()
     assert m.count == 2

@@ -13,7 +13,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from ..models import Article, Entity, EntityKind, Mention
-from .query import Query, parse
+from .query import AnyOf, Query, Term, parse
 
 # Private-use characters the engines put around matches; they are removed from article text
 # on import, so after escaping they can only be ours.
@@ -60,7 +60,10 @@ class Filters:
     @property
     def active(self) -> bool:
         return bool(
-            any(self.entity_ids.values()) or self.published_after or self.published_before or self.publication
+            any(self.entity_ids.values())
+            or self.published_after
+            or self.published_before
+            or self.publication
         )
 
 
@@ -136,8 +139,9 @@ class Engine:
     def highlights(self, query: Query, ids: list[int]) -> dict[int, tuple[str, str]]:
         raise NotImplementedError
 
-    def spelling(self, query: Query) -> list[str]:
-        return []
+    def closest_word(self, word: str) -> str | None:
+        """The archive's closest word to an unknown `word` (None when known or nothing close)."""
+        return None
 
     def after_import(self) -> None:
         """Refresh anything the database does not keep in step by itself."""
@@ -148,53 +152,84 @@ class Engine:
             cur.execute(sql, params)
             return cur.fetchall()
 
-    def page_ids(self, query: Query, filters: Filters, sort: str, limit: int, offset: int) -> list[int]:
+    def match_clause(self, query: Query) -> tuple[str, list]:
+        """" AND a.id [NOT] IN (...)" restricting articles `a` to the query ("" for a browse).
+
+        Exclusions alone ("-equifax") browse everything except what they name."""
+        if query.must:
+            msql, mparams = self.matches_sql(query)
+            return f" AND a.id IN ({msql})", mparams
+        if query.must_not:
+            msql, mparams = self.matches_sql(Query(must=[AnyOf(tuple(query.must_not))]))
+            return f" AND a.id NOT IN ({msql})", mparams
+        return "", []
+
+    def page_ids(
+        self, query: Query, filters: Filters, sort: str, limit: int, offset: int
+    ) -> list[int]:
         where, params = filters.sql("a")
         if query.is_empty or sort != "relevance":
             direction = "ASC" if sort == "oldest" else "DESC"
-            nulls = "NULLS LAST"
-            match = ""
-            if not query.is_empty:
-                msql, mparams = self.matches_sql(query)
-                match = f" AND a.id IN ({msql})"
-                params = mparams + params
+            match, mparams = self.match_clause(query)
+            # Undated articles last in both directions; the id breaks ties deterministically.
             sql = (
                 f"SELECT a.id FROM archive_article a WHERE {where}{match} "
-                f"ORDER BY a.published {direction} {nulls}, a.id {direction} LIMIT %s OFFSET %s"
+                f"ORDER BY a.published {direction} NULLS LAST, a.id {direction} LIMIT %s OFFSET %s"
             )
-            return [r[0] for r in self.fetch(sql, [*params, limit, offset])]
+            return [r[0] for r in self.fetch(sql, [*params, *mparams, limit, offset])]
         sql, params = self.ranked_page_sql(query, where, params, limit, offset)
         return [r[0] for r in self.fetch(sql, params)]
 
     def count(self, query: Query, filters: Filters) -> int:
         where, params = filters.sql("a")
-        if query.is_empty:
-            return self.fetch(f"SELECT COUNT(*) FROM archive_article a WHERE {where}", params)[0][0]
-        msql, mparams = self.matches_sql(query)
-        if not filters.active:
+        if query.must and not filters.active:
+            msql, mparams = self.matches_sql(query)
             return self.fetch(f"SELECT COUNT(*) FROM ({msql}) m", mparams)[0][0]
-        sql = f"SELECT COUNT(*) FROM archive_article a WHERE a.id IN ({msql}) AND {where}"
-        return self.fetch(sql, mparams + params)[0][0]
+        match, mparams = self.match_clause(query)
+        sql = f"SELECT COUNT(*) FROM archive_article a WHERE {where}{match}"
+        return self.fetch(sql, params + mparams)[0][0]
 
     def facet_counts(self, query: Query, filters: Filters) -> tuple[dict[int, int], dict[str, int]]:
         """Entity and publication counts over the whole match set, one grouped query each."""
         where, params = filters.sql("a")
-        match, mparams = "", []
-        if not query.is_empty:
-            msql, mparams = self.matches_sql(query)
-            match = f" AND a.id IN ({msql})"
+        match, mparams = self.match_clause(query)
         entity_sql = (
             "SELECT m.entity_id, COUNT(*) FROM archive_mention m "
             "JOIN archive_article a ON a.id = m.article_id "
-            f"WHERE m.state <> 'rejected'{match} AND {where} GROUP BY m.entity_id"
+            f"WHERE m.state <> 'rejected' AND {where}{match} GROUP BY m.entity_id"
         )
         pub_sql = (
             "SELECT a.publication, COUNT(*) FROM archive_article a "
-            f"WHERE a.publication <> ''{match} AND {where} GROUP BY a.publication"
+            f"WHERE a.publication <> '' AND {where}{match} GROUP BY a.publication"
         )
-        entities = dict(self.fetch(entity_sql, mparams + params))
-        publications = dict(self.fetch(pub_sql, mparams + params))
+        entities = dict(self.fetch(entity_sql, params + mparams))
+        publications = dict(self.fetch(pub_sql, params + mparams))
         return entities, publications
+
+    def suggest(self, query: Query) -> list[str]:
+        """One "did you mean": the whole query with each unknown word replaced by the
+        closest word of the archive, offered only when that query finds something."""
+        fixed_any = False
+        cache: dict[str, str] = {}
+
+        def fix_term(term: Term) -> Term:
+            nonlocal fixed_any
+            new = []
+            for word in term.words:
+                if word not in cache:
+                    cache[word] = self.closest_word(word) or word
+                new.append(cache[word])
+            if tuple(new) != term.words:
+                fixed_any = True
+            return term.with_words(tuple(new))
+
+        fixed = Query(
+            must=[AnyOf(tuple(fix_term(t) for t in clause.terms)) for clause in query.must],
+            must_not=list(query.must_not),
+        )
+        if not fixed_any or not self.count(fixed, Filters()):
+            return []
+        return [str(fixed)]
 
 
 def get_engine() -> Engine:
@@ -222,10 +257,10 @@ def search(
     with_facets: bool = True,
 ) -> Results:
     """The one search entry point for pages and the API."""
-    from .entities import entities_named, similar_entities
+    from .entities import acronyms, entities_named, similar_entities
 
     engine = get_engine()
-    query = parse(text)
+    query = parse(text, acronyms())
     filters = filters or Filters()
     if sort not in SORTS:
         sort = "relevance"
@@ -269,22 +304,22 @@ def search(
     if with_facets:
         counts, pubs = engine.facet_counts(query, filters)
         selected = {i for ids_ in filters.entity_ids.values() for i in ids_}
-        top = sorted(counts.items(), key=lambda kv: -kv[1])
-        ents = Entity.objects.in_bulk([i for i, _ in top])
-        for entity_id, n in top:
-            e = ents.get(entity_id)
-            if e is None:
-                continue
+        ents = Entity.objects.in_bulk(list(counts))
+        # Ties broken by label (then id), so the cut and the order never depend on the database.
+        top = sorted(ents.values(), key=lambda e: (-counts[e.id], e.short_name.lower(), e.id))
+        for e in top:
             bucket = facets[e.kind]
-            if len(bucket) < FACET_LIMIT or entity_id in selected:
-                bucket.append(FacetValue(e, e.short_name, e.slug, n, entity_id in selected))
+            if len(bucket) < FACET_LIMIT or e.id in selected:
+                bucket.append(FacetValue(e, e.short_name, e.slug, counts[e.id], e.id in selected))
+        for bucket in facets.values():  # a selected value past the cut keeps its place
+            bucket.sort(key=lambda f: (-f.count, f.label.lower(), f.entity.id))
         publications = [
             FacetValue(None, p, p, n, p == filters.publication)
             for p, n in sorted(pubs.items(), key=lambda kv: (-kv[1], kv[0]))
         ]
     results = Results(query, hits, total, page, page_size, sort, facets, publications, named)
     if total == 0 and not query.is_empty:
-        results.suggestions = engine.spelling(query)
+        results.suggestions = engine.suggest(query)
         results.similar_entities = similar_entities(text)
     return results
 

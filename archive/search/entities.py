@@ -5,7 +5,7 @@ import re
 from django.core.cache import cache
 from django.db.models import Count, Max
 
-from ..ingest.linker import Linker, Name
+from ..ingest.linker import Linker
 from ..ingest.text import fold_key
 from ..models import Alias, Entity
 from .spelling import distance
@@ -34,6 +34,20 @@ def _linker() -> Linker:
     return _linkers[key]
 
 
+def acronyms() -> frozenset[str]:
+    """The catalogue's one-word names that match case-sensitively (CLEAR, ICE, RAVEn)."""
+    from .query import words
+
+    linker = _linker()
+    cached = getattr(linker, "_search_acronyms", None)
+    if cached is None:
+        cached = frozenset(
+            n.text.strip() for n in linker.names if n.case_sensitive and len(words(n.text)) == 1
+        )
+        linker._search_acronyms = cached
+    return cached
+
+
 def entities_named(text: str) -> list[Entity]:
     """Entities the query names by any of their names (acronyms in their own case)."""
     text = (text or "")[:1000]
@@ -58,7 +72,11 @@ def similar_entities(text: str, limit: int = 5) -> list[Entity]:
             if not n:
                 continue
             limit_d = 1 if len(key) <= 5 else 2
-            if key in n.split() or distance(key, n, limit_d) <= limit_d or (len(key) >= 4 and n.startswith(key)):
+            if (
+                key in n.split()
+                or distance(key, n, limit_d) <= limit_d
+                or (len(key) >= 4 and n.startswith(key))
+            ):
                 scored.append((distance(key, n, 9), e.name, e))
                 break
     return [e for _, _, e in sorted(scored, key=lambda s: (s[0], s[1]))[:limit]]

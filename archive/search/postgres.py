@@ -14,6 +14,12 @@ RANK = "ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', a.search_vector, q.query)"
 
 
 def _term(term: Term) -> tuple[str, list]:
+    if term.acronym:
+        # Must be among the linked entities' names (weight B); `word` is letters/digits only.
+        return (
+            f"(to_tsquery('{CONFIG}', %s) && phraseto_tsquery('{CONFIG}', %s))",
+            [f"{term.words[0]}:B", term.words[0]],
+        )
     if term.prefix:
         head, last = term.words[:-1], term.words[-1]
         # `last` is letters/digits only (query.words), so "last:*" is safe tsquery syntax.
@@ -71,7 +77,8 @@ class PostgresEngine(Engine):
             f"ts_headline('{CONFIG}', a.body, q.query, %s) "
             f"FROM archive_article a, (SELECT {tsq} AS query) q WHERE a.id IN ({marks})"
         )
-        return {r[0]: (r[1], r[2]) for r in self.fetch(sql, [opts_title, opts_body, *tparams, *ids])}
+        rows = self.fetch(sql, [opts_title, opts_body, *tparams, *ids])
+        return {r[0]: (r[1], r[2]) for r in rows}
 
     def after_import(self):
         # The spelling vocabulary is a materialized view; the tsvector needs nothing.
@@ -83,22 +90,12 @@ class PostgresEngine(Engine):
         with connection.cursor() as cur:
             cur.execute(sql)
 
-    def spelling(self, query):
-        out = []
-        for term in query.positive_terms():
-            fixed, changed = [], False
-            for word in term.words:
-                rows = self.fetch(
-                    "SELECT word FROM archive_search_words WHERE word %% %s AND word <> %s "
-                    "ORDER BY similarity(word, %s) DESC, ndoc DESC, word LIMIT 1",
-                    [word, word, word],
-                )
-                known = self.fetch("SELECT 1 FROM archive_search_words WHERE word = %s", [word])
-                if known or not rows:
-                    fixed.append(word)
-                else:
-                    fixed.append(rows[0][0])
-                    changed = True
-            if changed:
-                out.append(" ".join(fixed))
-        return out[:3]
+    def closest_word(self, word):
+        if self.fetch("SELECT 1 FROM archive_search_words WHERE word = %s", [word]):
+            return None
+        rows = self.fetch(
+            "SELECT word FROM archive_search_words WHERE word %% %s AND word <> %s "
+            "ORDER BY similarity(word, %s) DESC, ndoc DESC, word LIMIT 1",
+            [word, word, word],
+        )
+        return rows[0][0] if rows else None

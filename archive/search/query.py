@@ -37,13 +37,20 @@ class Term:
 
     words: tuple[str, ...]
     prefix: bool = False
+    # An acronym of the catalogue typed in its own case (CLEAR, ICE, RAVEn): like the linker,
+    # it means the entity, not the common word ("clear"), so it matches only articles linked
+    # to an entity with that name (the indexed entity names), ranked by the word as usual.
+    acronym: str = ""
 
     @property
     def is_phrase(self) -> bool:
         return len(self.words) > 1
 
+    def with_words(self, new_words: tuple[str, ...]) -> "Term":
+        return Term(new_words, self.prefix, self.acronym if new_words == self.words else "")
+
     def __str__(self):
-        text = " ".join(self.words)
+        text = self.acronym or " ".join(self.words)
         return (f'"{text}"' if self.is_phrase else text) + ("*" if self.prefix else "")
 
 
@@ -77,7 +84,24 @@ class Query:
         return " ".join(parts)
 
 
-def parse(text: str) -> Query:
+def _raw_words(text: str) -> list[str]:
+    """Like words(), keeping the case (to recognise an acronym typed in its own case)."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return _WORD.findall(text)
+
+
+def _make_term(token: str, term_words: list[str], prefix: bool, acronyms: frozenset[str]) -> Term:
+    if not prefix and len(term_words) == 1 and acronyms:
+        raw = _raw_words(token)
+        if len(raw) == 1 and raw[0] in acronyms:
+            return Term(tuple(term_words), acronym=raw[0])
+    return Term(tuple(term_words), prefix=prefix)
+
+
+def parse(text: str, acronyms: frozenset[str] | set[str] = frozenset()) -> Query:
+    """`acronyms`: the catalogue's case-sensitive one-word names (see Term.acronym)."""
+    acronyms = frozenset(acronyms)
     text = (text or "").replace("\x00", " ")[:MAX_QUERY_CHARS].translate(_QUOTES)
     query = Query(raw=text)
     pending_or = False
@@ -100,13 +124,13 @@ def parse(text: str) -> Query:
             if not term_words:
                 negate_next = False if not negated else negate_next
                 continue
-            term = Term(tuple(term_words), prefix=prefix and len(term_words[-1]) >= 2)
+            term = _make_term(token, term_words, prefix and len(term_words[-1]) >= 2, acronyms)
         else:
             negated = negate_next or neg_quote == "-"
             term_words = words(phrase)
             if not term_words:
                 continue
-            term = Term(tuple(term_words))
+            term = _make_term(phrase, term_words, False, acronyms)
         negate_next = False
         if negated:
             if len(query.must_not) < MAX_CLAUSES:

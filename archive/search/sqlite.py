@@ -16,6 +16,9 @@ RANK = f"bm25(archive_article_fts, {', '.join(map(str, WEIGHTS))})"
 
 def _term(term: Term) -> str:
     text = '"' + " ".join(term.words) + '"'
+    if term.acronym:
+        # Must be among the linked entities' names; the plain word adds title/body to bm25.
+        return f"({text} AND {{entity_text}} : {text})"
     return text + " *" if term.prefix else text
 
 
@@ -57,25 +60,10 @@ class SqliteEngine(Engine):
         params = [MARK_START, MARK_END, MARK_START, MARK_END, compile_match(query), *ids]
         return {row[0]: (row[1], row[2]) for row in self.fetch(sql, params)}
 
-    def spelling(self, query):
-        """Corrections from the index's own vocabulary, by edit distance."""
-        from .spelling import closest
+    def closest_word(self, word):
+        """From the archive's own (unstemmed) words: the FTS5 vocabulary holds porter stems
+        ("detaine", "messag"), which are neither known words nor good suggestions."""
+        from .spelling import closest, vocabulary
 
-        out = []
-        vocab = None
-        for term in query.positive_terms():
-            fixed = []
-            changed = False
-            for word in term.words:
-                if vocab is None:
-                    vocab = self.fetch("SELECT term, doc FROM archive_article_fts_vocab", [])
-                    vocab = dict(vocab)
-                if word in vocab:
-                    fixed.append(word)
-                    continue
-                best = closest(word, vocab)
-                fixed.append(best or word)
-                changed = changed or bool(best)
-            if changed:
-                out.append(" ".join(fixed))
-        return out[:3]
+        vocab = vocabulary()
+        return None if word in vocab else closest(word, vocab)

@@ -779,16 +779,7 @@ class CandidateAdmin(admin.ModelAdmin):
     ]
 
     def get_fields(self, request, obj=None):
-        fields = [
-            "name",
-            "acronym",
-            "reason",
-            "suggested_kind",
-            "article",
-            "passage",
-            "status",
-            "entity",
-        ]
+        fields = CandidateForm.Meta.fields
         return fields if obj is None else [*fields, "key", "created"]
 
     def get_readonly_fields(self, request, obj=None):

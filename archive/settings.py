@@ -102,6 +102,9 @@ STORAGES = {
 SEEDS_DIR = BASE_DIR / "seeds"
 FIXTURES_DIR = BASE_DIR / "fixtures"
 SEARCH_PAGE_SIZE = 20
+# Relevance ranking and facet counts cover at most this many of the most recently added
+# matches, so a search costs the same at 10 or 10 million articles; totals stay exact.
+SEARCH_WINDOW = int(os.environ.get("SEARCH_WINDOW", "2000"))
 API_PAGE_SIZE = 50
 
 if not DEBUG:

@@ -513,3 +513,38 @@ def test_index_follows_edits(seeded):
     assert result_set("narwhals") == {NARA}
     a.delete()
     assert result_set("Wickr") == set()
+
+
+# -- the bounded window: ranking and facets look at the newest WINDOW matches ------------
+def test_small_window_bounds_ranking_and_facets_but_not_the_total(seeded, settings):
+    settings.SEARCH_WINDOW = 3
+    r = search("ICE", page_size=2)
+    assert r.total == 10 and r.windowed
+    # Relevance pages through the window only; the three newest-added articles.
+    newest_three = set(Article.objects.order_by("-id").values_list("slug", flat=True)[:3])
+    ranked = slugs(r) + slugs(search("ICE", page=2, page_size=2))
+    assert set(ranked) == newest_three and r.num_pages == 2
+    with pytest.raises(PageOutOfRange):
+        search("ICE", page=3, page_size=2)
+    # Facet counts cover the window.
+    ice = next(f for f in r.facets["agency"] if f.value == "ice")
+    assert ice.count == 3
+
+
+def test_date_sort_pages_through_every_match_beyond_the_window(seeded, settings):
+    settings.SEARCH_WINDOW = 3
+    seen = []
+    for page in (1, 2, 3, 4):
+        seen += slugs(search("ICE", sort="newest", page=page, page_size=3))
+    assert seen == NEWEST
+
+
+@pytest.mark.parametrize("window", [1, 2, 5, 9])
+def test_window_with_filters_counts_the_newest_filtered_matches(seeded, settings, window):
+    settings.SEARCH_WINDOW = window
+    ice = Entity.objects.get(slug="ice")
+    r = search("data", filters=Filters(entity_ids={"agency": [ice.id]}))
+    full = search("data", filters=Filters(entity_ids={"agency": [ice.id]}), page_size=50)
+    assert r.total == full.total
+    ice_facet = next(f for f in r.facets["agency"] if f.value == "ice")
+    assert ice_facet.count == min(window, r.total)

@@ -8,7 +8,8 @@ the assembly of results are shared, so both databases behave the same.
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db import connection
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -50,9 +51,11 @@ class Filters:
         for ids in self.entity_ids.values():
             if ids:
                 marks = ", ".join(["%s"] * len(ids))
+                # EXISTS probes the (article, entity) index per candidate row; IN would first
+                # list every article of a big entity (50,000 for ICE at 100k articles).
                 parts.append(
-                    f"{alias}.id IN (SELECT article_id FROM archive_mention "
-                    f"WHERE state <> 'rejected' AND entity_id IN ({marks}))"
+                    f"EXISTS (SELECT 1 FROM archive_mention fm WHERE fm.article_id = {alias}.id "
+                    f"AND fm.state <> 'rejected' AND fm.entity_id IN ({marks}))"
                 )
                 params += ids
         return " AND ".join(parts), params
@@ -99,10 +102,24 @@ class Results:
     entities: list[Entity]  # entities the query names: shown as cards
     suggestions: list[str] = field(default_factory=list)
     similar_entities: list[Entity] = field(default_factory=list)
+    # When more than WINDOW articles match, relevance ranking and facet counts cover the
+    # WINDOW most recently added matches (the total stays exact); pages say so.
+    window: int = 0
+
+    @property
+    def windowed(self) -> bool:
+        return bool(self.window) and self.total > self.window
+
+    @property
+    def rankable(self) -> int:
+        """How many results can be paged through in this order."""
+        if self.windowed and self.sort == "relevance":
+            return self.window
+        return self.total
 
     @property
     def num_pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+        return max(1, -(-self.rankable // self.page_size))
 
     @property
     def has_next(self) -> bool:
@@ -126,14 +143,21 @@ class PageOutOfRange(Exception):
 
 
 class Engine:
+    """Shared SQL over `archive_article a`; engines supply the match and rank pieces.
+
+    Cost is bounded by WINDOW, not by the size of the match set: ranking and facets look at
+    the WINDOW most recently added matches (newest ids), found by walking the index in id
+    order; the total is an exact count, which both indexes answer cheaply.
+    """
+
     vendor = ""
 
     # -- per-vendor pieces -------------------------------------------------------------
-    def matches_sql(self, query: Query) -> tuple[str, list]:
-        """SQL selecting the ids of matching articles (one column named id)."""
+    def matches_sql(self, query: Query, floor: int | None = None) -> tuple[str, list]:
+        """SQL selecting the ids of matching articles (one column), optionally id >= floor."""
         raise NotImplementedError
 
-    def ranked_page_sql(self, query: Query, where: str, params: list, limit: int, offset: int):
+    def ranked_page_sql(self, query, where, params, limit, offset, floor):
         raise NotImplementedError
 
     def highlights(self, query: Query, ids: list[int]) -> dict[int, tuple[str, str]]:
@@ -146,38 +170,59 @@ class Engine:
     def after_import(self) -> None:
         """Refresh anything the database does not keep in step by itself."""
 
+    def prepare(self) -> None:
+        """Per-search session settings (inside the search's transaction)."""
+
     # -- shared ------------------------------------------------------------------------
     def fetch(self, sql: str, params: list) -> list[tuple]:
         with connection.cursor() as cur:
             cur.execute(sql, params)
             return cur.fetchall()
 
-    def match_clause(self, query: Query) -> tuple[str, list]:
+    def match_clause(self, query: Query, floor: int | None = None) -> tuple[str, list]:
         """" AND a.id [NOT] IN (...)" restricting articles `a` to the query ("" for a browse).
 
         Exclusions alone ("-equifax") browse everything except what they name."""
         if query.must:
-            msql, mparams = self.matches_sql(query)
+            msql, mparams = self.matches_sql(query, floor)
             return f" AND a.id IN ({msql})", mparams
         if query.must_not:
             msql, mparams = self.matches_sql(Query(must=[AnyOf(tuple(query.must_not))]))
             return f" AND a.id NOT IN ({msql})", mparams
         return "", []
 
-    def page_ids(
-        self, query: Query, filters: Filters, sort: str, limit: int, offset: int
-    ) -> list[int]:
+    @staticmethod
+    def floor_clause(floor: int | None) -> tuple[str, list]:
+        return (" AND a.id >= %s", [floor]) if floor is not None else ("", [])
+
+    def window_floor(self, query: Query, filters: Filters, window: int) -> int | None:
+        """The id of the window-th newest matching article (None if fewer match)."""
         where, params = filters.sql("a")
+        match, mparams = self.match_clause(query)
+        rows = self.fetch(
+            f"SELECT a.id FROM archive_article a WHERE {where}{match} "
+            "ORDER BY a.id DESC LIMIT 1 OFFSET %s",
+            [*params, *mparams, window - 1],
+        )
+        return rows[0][0] if rows else None
+
+    def sorted_page_sql(self, query, filters, sort, limit, offset, total):
+        where, params = filters.sql("a")
+        match, mparams = self.match_clause(query)
+        direction = "ASC" if sort == "oldest" else "DESC"
+        # Undated articles last in both directions; the id breaks ties deterministically.
+        sql = (
+            f"SELECT a.id FROM archive_article a WHERE {where}{match} "
+            f"ORDER BY a.published {direction} NULLS LAST, a.id {direction} LIMIT %s OFFSET %s"
+        )
+        return sql, [*params, *mparams, limit, offset]
+
+    def page_ids(self, query, filters, sort, limit, offset, total, floor) -> list[int]:
         if query.is_empty or sort != "relevance":
-            direction = "ASC" if sort == "oldest" else "DESC"
-            match, mparams = self.match_clause(query)
-            # Undated articles last in both directions; the id breaks ties deterministically.
-            sql = (
-                f"SELECT a.id FROM archive_article a WHERE {where}{match} "
-                f"ORDER BY a.published {direction} NULLS LAST, a.id {direction} LIMIT %s OFFSET %s"
-            )
-            return [r[0] for r in self.fetch(sql, [*params, *mparams, limit, offset])]
-        sql, params = self.ranked_page_sql(query, where, params, limit, offset)
+            sql, params = self.sorted_page_sql(query, filters, sort, limit, offset, total)
+        else:
+            where, params = filters.sql("a")
+            sql, params = self.ranked_page_sql(query, where, params, limit, offset, floor)
         return [r[0] for r in self.fetch(sql, params)]
 
     def count(self, query: Query, filters: Filters) -> int:
@@ -189,22 +234,29 @@ class Engine:
         sql = f"SELECT COUNT(*) FROM archive_article a WHERE {where}{match}"
         return self.fetch(sql, params + mparams)[0][0]
 
-    def facet_counts(self, query: Query, filters: Filters) -> tuple[dict[int, int], dict[str, int]]:
-        """Entity and publication counts over the whole match set, one grouped query each."""
+    def exists(self, query: Query) -> bool:
+        msql, mparams = self.matches_sql(query)
+        return bool(self.fetch(f"SELECT 1 FROM ({msql}) m LIMIT 1", mparams))
+
+    def facet_counts(
+        self, query: Query, filters: Filters, floor: int | None
+    ) -> tuple[dict[int, int], dict[str, int]]:
+        """Entity and publication counts, one grouped query each, over the match set (or its
+        newest window when it is larger)."""
         where, params = filters.sql("a")
-        match, mparams = self.match_clause(query)
+        match, mparams = self.match_clause(query, floor)
+        fsql, fparams = self.floor_clause(floor)
         entity_sql = (
             "SELECT m.entity_id, COUNT(*) FROM archive_mention m "
             "JOIN archive_article a ON a.id = m.article_id "
-            f"WHERE m.state <> 'rejected' AND {where}{match} GROUP BY m.entity_id"
+            f"WHERE m.state <> 'rejected'{fsql} AND {where}{match} GROUP BY m.entity_id"
         )
         pub_sql = (
             "SELECT a.publication, COUNT(*) FROM archive_article a "
-            f"WHERE a.publication <> '' AND {where}{match} GROUP BY a.publication"
+            f"WHERE a.publication <> ''{fsql} AND {where}{match} GROUP BY a.publication"
         )
-        entities = dict(self.fetch(entity_sql, params + mparams))
-        publications = dict(self.fetch(pub_sql, params + mparams))
-        return entities, publications
+        args = [*fparams, *params, *mparams]
+        return dict(self.fetch(entity_sql, args)), dict(self.fetch(pub_sql, args))
 
     def suggest(self, query: Query) -> list[str]:
         """One "did you mean": the whole query with each unknown word replaced by the
@@ -227,7 +279,7 @@ class Engine:
             must=[AnyOf(tuple(fix_term(t) for t in clause.terms)) for clause in query.must],
             must_not=list(query.must_not),
         )
-        if not fixed_any or not self.count(fixed, Filters()):
+        if not fixed_any or not self.exists(fixed):
             return []
         return [str(fixed)]
 
@@ -257,20 +309,29 @@ def search(
     with_facets: bool = True,
 ) -> Results:
     """The one search entry point for pages and the API."""
+    with transaction.atomic():
+        engine = get_engine()
+        engine.prepare()
+        return _search(engine, text, filters or Filters(), sort, page, page_size, with_facets)
+
+
+def _search(engine, text, filters, sort, page, page_size, with_facets) -> Results:
     from .entities import acronyms, entities_named, similar_entities
 
-    engine = get_engine()
+    window = settings.SEARCH_WINDOW
     query = parse(text, acronyms())
-    filters = filters or Filters()
     if sort not in SORTS:
         sort = "relevance"
     if query.is_empty and sort == "relevance":
         sort = "newest"  # a browse has nothing to rank by
     total = engine.count(query, filters)
-    num_pages = max(1, -(-total // page_size))
+    floor = engine.window_floor(query, filters, window) if total > window else None
+    rankable = window if floor is not None and sort == "relevance" else total
+    num_pages = max(1, -(-rankable // page_size))
     if page < 1 or page > num_pages:
         raise PageOutOfRange(page)
-    ids = engine.page_ids(query, filters, sort, page_size, (page - 1) * page_size) if total else []
+    offset = (page - 1) * page_size
+    ids = engine.page_ids(query, filters, sort, page_size, offset, total, floor) if total else []
     articles = Article.objects.in_bulk(ids)
     marks = engine.highlights(query, ids) if ids and not query.is_empty else {}
     named = entities_named(text)
@@ -302,7 +363,7 @@ def search(
     facets: dict[str, list[FacetValue]] = {k.value: [] for k in EntityKind}
     publications: list[FacetValue] = []
     if with_facets:
-        counts, pubs = engine.facet_counts(query, filters)
+        counts, pubs = engine.facet_counts(query, filters, floor)
         selected = {i for ids_ in filters.entity_ids.values() for i in ids_}
         ents = Entity.objects.in_bulk(list(counts))
         # Ties broken by label (then id), so the cut and the order never depend on the database.
@@ -317,7 +378,9 @@ def search(
             FacetValue(None, p, p, n, p == filters.publication)
             for p, n in sorted(pubs.items(), key=lambda kv: (-kv[1], kv[0]))
         ]
-    results = Results(query, hits, total, page, page_size, sort, facets, publications, named)
+    results = Results(
+        query, hits, total, page, page_size, sort, facets, publications, named, window=window
+    )
     if total == 0 and not query.is_empty:
         results.suggestions = engine.suggest(query)
         results.similar_entities = similar_entities(text)

@@ -51,18 +51,28 @@ def compile_tsquery(query: Query) -> tuple[str, list]:
 class PostgresEngine(Engine):
     vendor = "postgresql"
 
-    def matches_sql(self, query):
-        tsq, params = compile_tsquery(query)
-        return f"SELECT a.id FROM archive_article a WHERE a.search_vector @@ {tsq}", params
+    def prepare(self):
+        # PostgreSQL's planner underestimates what a sequential scan costs here: it evaluates
+        # @@ on every row, unpacking each out-of-line tsvector (415 ms for a common word at
+        # 100k articles, against 29 ms through the GIN index). Local to this transaction.
+        self.fetch_none("SET LOCAL enable_seqscan = off")
 
-    def ranked_page_sql(self, query, where, params, limit, offset):
+    def matches_sql(self, query, floor=None):
+        tsq, params = compile_tsquery(query)
+        sql = f"SELECT a.id FROM archive_article a WHERE a.search_vector @@ {tsq}"
+        if floor is not None:
+            return sql + " AND a.id >= %s", [*params, floor]
+        return sql, params
+
+    def ranked_page_sql(self, query, where, params, limit, offset, floor):
         tsq, tparams = compile_tsquery(query)
+        floor_sql, floor_params = (" AND a.id >= %s", [floor]) if floor is not None else ("", [])
         sql = (
             f"SELECT a.id FROM archive_article a, (SELECT {tsq} AS query) q "
-            f"WHERE a.search_vector @@ q.query AND {where} "
+            f"WHERE a.search_vector @@ q.query{floor_sql} AND {where} "
             f"ORDER BY {RANK} DESC, a.published DESC NULLS LAST, a.id DESC LIMIT %s OFFSET %s"
         )
-        return sql, [*tparams, *params, limit, offset]
+        return sql, [*tparams, *floor_params, *params, limit, offset]
 
     def highlights(self, query, ids):
         tsq, tparams = compile_tsquery(query)

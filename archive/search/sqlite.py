@@ -9,6 +9,8 @@ never a per-row subquery.
 from .base import MARK_END, MARK_START, Engine
 from .query import Query, Term
 
+# Above this many matches, a date-sorted page walks the date index instead of sorting matches.
+SMALL_MATCH_SET = 5000
 # Column weights for bm25: title, entity names, body.
 WEIGHTS = (10.0, 4.0, 1.0)
 RANK = f"bm25(archive_article_fts, {', '.join(map(str, WEIGHTS))})"
@@ -36,19 +38,43 @@ def compile_match(query: Query) -> str:
 class SqliteEngine(Engine):
     vendor = "sqlite"
 
-    def matches_sql(self, query):
-        return (
-            "SELECT rowid AS id FROM archive_article_fts WHERE archive_article_fts MATCH %s",
-            [compile_match(query)],
-        )
+    def matches_sql(self, query, floor=None):
+        # A rowid range is a constraint FTS5 applies inside the index, not a filter after it.
+        sql = "SELECT rowid AS id FROM archive_article_fts WHERE archive_article_fts MATCH %s"
+        if floor is not None:
+            return sql + " AND rowid >= %s", [compile_match(query), floor]
+        return sql, [compile_match(query)]
 
-    def ranked_page_sql(self, query, where, params, limit, offset):
+    def window_floor(self, query, filters, window):
+        if not query.must:
+            return super().window_floor(query, filters, window)
+        # Walk the FTS index newest-first and stop after `window` rows that pass the filters.
+        where, params = filters.sql("a")
+        join = " JOIN archive_article a ON a.id = f.rowid" if filters.active else ""
+        rows = self.fetch(
+            f"SELECT f.rowid FROM archive_article_fts f{join} "
+            f"WHERE archive_article_fts MATCH %s AND {where} "
+            "ORDER BY f.rowid DESC LIMIT 1 OFFSET %s",
+            [compile_match(query), *params, window - 1],
+        )
+        return rows[0][0] if rows else None
+
+    def ranked_page_sql(self, query, where, params, limit, offset, floor):
+        floor_sql, floor_params = (" AND f.rowid >= %s", [floor]) if floor is not None else ("", [])
         sql = (
             f"SELECT a.id FROM archive_article_fts f JOIN archive_article a ON a.id = f.rowid "
-            f"WHERE archive_article_fts MATCH %s AND {where} "
+            f"WHERE archive_article_fts MATCH %s{floor_sql} AND {where} "
             f"ORDER BY {RANK}, a.published DESC NULLS LAST, a.id DESC LIMIT %s OFFSET %s"
         )
-        return sql, [compile_match(query), *params, limit, offset]
+        return sql, [compile_match(query), *floor_params, *params, limit, offset]
+
+    def sorted_page_sql(self, query, filters, sort, limit, offset, total):
+        sql, params = super().sorted_page_sql(query, filters, sort, limit, offset, total)
+        if query.must and total > SMALL_MATCH_SET:
+            # Many matches: walk the date index and test membership (`+` keeps SQLite from
+            # driving the query from the match list, which would sort every match).
+            sql = sql.replace(" AND a.id IN (", " AND +a.id IN (", 1)
+        return sql, params
 
     def highlights(self, query, ids):
         marks = ", ".join(["%s"] * len(ids))

@@ -22,3 +22,12 @@ def toggle_param(context, name, value):
         values = values[-1:]
     params.setlist(name, values)
     return params.urlencode()
+
+
+@register.simple_tag(takes_context=True)
+def with_param(context, name, value):
+    """The current query string with name set to value; page reset."""
+    params = context["request"].GET.copy()
+    params.pop("page", None)
+    params[name] = value
+    return params.urlencode()

@@ -131,6 +131,9 @@ def search(request):
         "page": results.page,
         "num_pages": results.num_pages,
         "sort": results.sort,
+        # Over `window` matches, relevance ranks and facets count the `window` newest.
+        "window": results.window,
+        "windowed": results.windowed,
         "results": [
             {
                 "title": h.article.title,

@@ -1,0 +1,200 @@
+"""The fixed query set, timed (a) as the whole search page through Django and (b) as the
+engine's own work for it (count + one page of ids), plus a breakdown of the other parts of
+search() (facets, highlights, spelling) to show where the page's time goes."""
+
+import math
+import statistics
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from django.http import QueryDict
+from django.test import Client
+
+from ..filters import SearchFilterSet
+from ..search.base import get_engine
+from ..search.query import parse
+from .corpus import MEDIUM_WORD, RARE_WORDS
+
+ICE = {"agency": "ice"}
+TR = {"contractor": "thomson-reuters"}
+DATES = {"published_after": "2010-01-01", "published_before": "2012-12-31"}
+NEWEST = {"sort": "newest"}
+
+# (label, class, parameters). Every class runs with and without filters.
+QUERIES: list[tuple[str, str, dict]] = [
+    ("common word", "common", {"q": "surveillance"}),
+    ("common word +agency", "common", {"q": "surveillance", **ICE}),
+    ("common word +dates", "common", {"q": "surveillance", **DATES}),
+    ("common word newest", "common", {"q": "surveillance", **NEWEST}),
+    ("common word page 50", "common", {"q": "surveillance", **NEWEST, "page": "50"}),
+    ("two common words", "common", {"q": "government data"}),
+    ("rare word", "rare", {"q": RARE_WORDS[0]}),
+    ("rare word +agency", "rare", {"q": RARE_WORDS[1], **ICE}),
+    ("medium word +dates", "rare", {"q": MEDIUM_WORD, **DATES}),
+    ("phrase", "phrase", {"q": '"facial recognition"'}),
+    ("phrase +contractor", "phrase", {"q": '"facial recognition"', **TR}),
+    ("OR", "or", {"q": "wickr OR whatsapp"}),
+    ("OR +dates newest", "or", {"q": "wickr OR whatsapp", **DATES, **NEWEST}),
+    ("exclusion", "exclusion", {"q": "data -immigration"}),
+    ("exclusion +agency", "exclusion", {"q": "data -immigration", "agency": "cbp"}),
+    ("prefix", "prefix", {"q": "surveil*"}),
+    ("prefix newest", "prefix", {"q": "subpoen*", **NEWEST}),
+    ("acronym ICE", "entity", {"q": "ICE"}),
+    ("acronym ICE +contractor", "entity", {"q": "ICE", **TR}),
+    ('"Thomson Reuters"', "entity", {"q": '"Thomson Reuters"'}),
+    ("Reuters +dates", "entity", {"q": "Reuters", **DATES}),
+    ("alias", "alias", {"q": "Immigration and Customs Enforcement"}),
+    ("alias phrase newest", "alias", {"q": '"Immigration and Customs Enforcement"', **NEWEST}),
+    ("miss + suggestion", "miss", {"q": "subpena"}),
+    ("miss +agency", "miss", {"q": "survelance", **ICE}),
+    ("browse newest", "browse", {}),
+    ("browse +agency", "browse", {**ICE}),
+]
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (with 5 samples p95 is the slowest)."""
+    s = sorted(values)
+    if not s:
+        return float("nan")
+    k = max(0, min(len(s) - 1, math.ceil(p * len(s)) - 1))
+    return s[k]
+
+
+@dataclass
+class QueryTiming:
+    label: str
+    cls: str
+    params: dict
+    matches: int = 0
+    page_ms: list[float] = field(default_factory=list)
+    engine_ms: list[float] = field(default_factory=list)
+    facets_ms: list[float] = field(default_factory=list)
+    highlight_ms: list[float] = field(default_factory=list)
+    spelling_ms: list[float] = field(default_factory=list)
+    cold_page_ms: float = 0.0  # the warm-up run: first use of caches (linker, vocabulary)
+    suggested: bool = False
+    budget_cut: bool = False  # fewer runs than --repeat (the query exceeded --budget)
+    status: int = 0
+
+    def stats(self, name: str) -> tuple[float, float]:
+        values = getattr(self, name)
+        return (statistics.median(values), percentile(values, 0.95)) if values else (0.0, 0.0)
+
+    def as_dict(self) -> dict:
+        out = {
+            "label": self.label,
+            "class": self.cls,
+            "params": self.params,
+            "url": self.url,
+            "matches": self.matches,
+            "status": self.status,
+            "suggestion_shown": self.suggested,
+            "cold_page_ms": round(self.cold_page_ms, 2),
+            "runs": len(self.page_ms),
+            "budget_cut": self.budget_cut,
+        }
+        for name in ("page_ms", "engine_ms", "facets_ms", "highlight_ms", "spelling_ms"):
+            p50, p95 = self.stats(name)
+            out[name] = {
+                "p50": round(p50, 2),
+                "p95": round(p95, 2),
+                "runs": [round(v, 2) for v in getattr(self, name)],
+            }
+        return out
+
+    @property
+    def url(self) -> str:
+        return "/search/?" + urlencode(self.params)
+
+
+def _engine_parts(params: dict):
+    fs = SearchFilterSet(QueryDict(urlencode(params)))
+    if not fs.is_valid():
+        raise ValueError(f"invalid bench query {params}: {fs.errors_text()}")
+    args = fs.search_args()
+    query, filters, sort = _parse(args["text"]), args["filters"], args["sort"]
+    if query.is_empty and sort == "relevance":
+        sort = "newest"
+    page = int(params.get("page", 1))
+    return query, filters, sort, page
+
+
+def _parse(text: str):
+    """Parse as search() does (the engine is evolving: follow whichever API it has)."""
+    try:
+        from ..search.entities import acronyms
+    except ImportError:
+        return parse(text)
+    return parse(text, acronyms())
+
+
+def _suggest(engine, query):
+    fn = getattr(engine, "suggest", None) or getattr(engine, "spelling", None)
+    return fn(query) if fn else []
+
+
+def _ms(t0: float) -> float:
+    return (time.perf_counter() - t0) * 1000
+
+
+def run_queries(
+    repeat: int = 5, page_size: int = 20, budget_s: float = 0.0, progress=None
+) -> list[QueryTiming]:
+    """`budget_s` > 0: stop repeating a query once its runs (warm-up included) have taken
+    that long, after at least one timed run, so a very slow query cannot stall the bench;
+    the runs actually made are reported."""
+    client = Client()
+    engine = get_engine()
+    out = []
+    for label, cls, params in QUERIES:
+        query, filters, sort, page = _engine_parts(params)
+        if page > 1:  # a deep page, clamped to the last page on a small corpus
+            last = max(1, -(-engine.count(query, filters) // page_size))
+            if page > last:
+                page, params = last, {**params, "page": str(last)}
+        qt = QueryTiming(label, cls, params)
+        offset = (page - 1) * page_size
+        started = time.perf_counter()
+        for run in range(repeat + 1):  # run 0 warms up caches and is not counted
+            if run > 1 and budget_s and time.perf_counter() - started > budget_s:
+                qt.budget_cut = True
+                break
+            t = time.perf_counter()
+            response = client.get(qt.url)
+            page_ms = _ms(t)
+            qt.status = response.status_code
+            if response.status_code != 200:
+                raise RuntimeError(f"{qt.url} answered {response.status_code}")
+            qt.suggested = b"Did you mean" in response.content
+
+            t = time.perf_counter()
+            total = engine.count(query, filters)
+            ids = engine.page_ids(query, filters, sort, page_size, offset) if total else []
+            engine_ms = _ms(t)
+
+            t = time.perf_counter()
+            engine.facet_counts(query, filters)
+            facets_ms = _ms(t)
+            t = time.perf_counter()
+            if ids and not query.is_empty:
+                engine.highlights(query, ids)
+            highlight_ms = _ms(t)
+            t = time.perf_counter()
+            if not total and not query.is_empty:
+                _suggest(engine, query)
+            spelling_ms = _ms(t)
+            qt.matches = total
+            if not run:
+                qt.cold_page_ms = page_ms
+            if run:
+                qt.page_ms.append(page_ms)
+                qt.engine_ms.append(engine_ms)
+                qt.facets_ms.append(facets_ms)
+                qt.highlight_ms.append(highlight_ms)
+                qt.spelling_ms.append(spelling_ms)
+        out.append(qt)
+        if progress:
+            progress(qt)
+    return out

@@ -33,7 +33,15 @@ class Mention(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["article", "entity"], name="unique_mention")
         ]
-        indexes = [models.Index(fields=["entity", "article"])]
+        indexes = [
+            models.Index(fields=["entity", "article"]),
+            # Facets and entity filters only ever read visible mentions.
+            models.Index(
+                fields=["article", "entity"],
+                condition=~models.Q(state="rejected"),
+                name="archive_mention_visible",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.entity} in {self.article} ×{self.count}"

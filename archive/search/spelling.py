@@ -1,28 +1,5 @@
 """Edit-distance spelling suggestions (the SQLite engine's "did you mean")."""
 
-from collections import Counter
-
-_vocabularies: dict[tuple, dict[str, int]] = {}
-
-
-def vocabulary() -> dict[str, int]:
-    """Every word of the archive's titles and bodies (as the query splits them) -> number of
-    articles containing it; rebuilt when an article is added, removed or edited."""
-    from django.db.models import Count, Max
-
-    from ..models import Article
-    from .query import words
-
-    agg = Article.objects.aggregate(n=Count("id"), t=Max("updated"), m=Max("id"))
-    key = (agg["n"], str(agg["t"]), agg["m"])
-    if key not in _vocabularies:
-        counts: Counter[str] = Counter()
-        for title, body in Article.objects.values_list("title", "body").iterator():
-            counts.update(set(words(title + " " + body)))
-        _vocabularies.clear()
-        _vocabularies[key] = dict(counts)
-    return _vocabularies[key]
-
 
 def distance(a: str, b: str, limit: int = 3) -> int:
     """Damerau-Levenshtein (optimal string alignment), stopping early above `limit`."""

@@ -164,11 +164,20 @@ class Engine:
     vendor = ""
 
     # -- per-vendor pieces -------------------------------------------------------------
-    def matches_sql(self, query: Query, floor: int | None = None) -> tuple[str, list]:
-        """SQL selecting the ids of matching articles (one column), optionally id >= floor."""
+    def matches_sql(self, query: Query) -> tuple[str, list]:
+        """SQL selecting the ids of matching articles (one column)."""
         raise NotImplementedError
 
-    def ranked_page_sql(self, query, where, params, limit, offset, floor):
+    def window_sql(self, query: Query, where: str, params: list, window: int) -> tuple[str, list]:
+        """The ids of the `window` newest matches passing `where`, newest first."""
+        raise NotImplementedError
+
+    def ids_clause(self, column: str, ids: list[int]) -> tuple[str, list]:
+        """`column` is one of `ids`, as one parameter (a window holds thousands)."""
+        raise NotImplementedError
+
+    def ranked_page_sql(self, query, where, params, limit, offset, window_ids):
+        """Ranked ids; only among window_ids when given (the match set is larger)."""
         raise NotImplementedError
 
     def highlights(self, query: Query, ids: list[int]) -> dict[int, tuple[str, str]]:
@@ -190,32 +199,30 @@ class Engine:
             cur.execute(sql, params)
             return cur.fetchall()
 
-    def match_clause(self, query: Query, floor: int | None = None) -> tuple[str, list]:
+    def match_clause(self, query: Query) -> tuple[str, list]:
         """" AND a.id [NOT] IN (...)" restricting articles `a` to the query ("" for a browse).
 
         Exclusions alone ("-equifax") browse everything except what they name."""
         if query.must:
-            msql, mparams = self.matches_sql(query, floor)
+            msql, mparams = self.matches_sql(query)
             return f" AND a.id IN ({msql})", mparams
         if query.must_not:
             msql, mparams = self.matches_sql(Query(must=[AnyOf(tuple(query.must_not))]))
             return f" AND a.id NOT IN ({msql})", mparams
         return "", []
 
-    @staticmethod
-    def floor_clause(floor: int | None) -> tuple[str, list]:
-        return (" AND a.id >= %s", [floor]) if floor is not None else ("", [])
-
-    def window_floor(self, query: Query, filters: Filters, window: int) -> int | None:
-        """The id of the window-th newest matching article (None if fewer match)."""
-        where, params = filters.sql("a")
-        match, mparams = self.match_clause(query)
-        rows = self.fetch(
-            f"SELECT a.id FROM archive_article a WHERE {where}{match} "
-            "ORDER BY a.id DESC LIMIT 1 OFFSET %s",
-            [*params, *mparams, window - 1],
-        )
-        return rows[0][0] if rows else None
+    def window_ids(self, query: Query, filters: Filters, window: int) -> list[int]:
+        """The `window` newest matching ids (all of them when fewer match), in one query
+        that walks an index in id order and stops early."""
+        if query.must:
+            where, params = filters.sql("a")
+            sql, params = self.window_sql(query, where, params, window)
+        else:
+            where, params = filters.sql("a", drive=True)
+            match, mparams = self.match_clause(query)
+            sql = f"SELECT a.id FROM archive_article a WHERE {where}{match} ORDER BY a.id DESC LIMIT %s"
+            params = [*params, *mparams, window]
+        return [r[0] for r in self.fetch(sql, params)]
 
     def sorted_page_sql(self, query, filters, sort, limit, offset, total):
         where, params = filters.sql("a")
@@ -228,12 +235,12 @@ class Engine:
         )
         return sql, [*params, *mparams, limit, offset]
 
-    def page_ids(self, query, filters, sort, limit, offset, total, floor) -> list[int]:
+    def page_ids(self, query, filters, sort, limit, offset, total, window_ids) -> list[int]:
         if query.is_empty or sort != "relevance":
             sql, params = self.sorted_page_sql(query, filters, sort, limit, offset, total)
         else:
             where, params = filters.sql("a")
-            sql, params = self.ranked_page_sql(query, where, params, limit, offset, floor)
+            sql, params = self.ranked_page_sql(query, where, params, limit, offset, window_ids)
         return [r[0] for r in self.fetch(sql, params)]
 
     def count(self, query: Query, filters: Filters) -> int:
@@ -249,25 +256,24 @@ class Engine:
         msql, mparams = self.matches_sql(query)
         return bool(self.fetch(f"SELECT 1 FROM ({msql}) m LIMIT 1", mparams))
 
-    def facet_counts(
-        self, query: Query, filters: Filters, floor: int | None
-    ) -> tuple[dict[int, int], dict[str, int]]:
-        """Entity and publication counts, one grouped query each, over the match set (or its
-        newest window when it is larger)."""
-        where, params = filters.sql("a")
-        match, mparams = self.match_clause(query, floor)
-        fsql, fparams = self.floor_clause(floor)
-        entity_sql = (
+    def facet_counts(self, ids: list[int]) -> tuple[dict[int, int], dict[str, int]]:
+        """Entity and publication counts over the window's ids: one grouped query each, and
+        no need to match or filter again (the ids already satisfy both)."""
+        if not ids:
+            return {}, {}
+        mclause, mparams = self.ids_clause("m.article_id", ids)
+        aclause, aparams = self.ids_clause("a.id", ids)
+        entities = self.fetch(
             "SELECT m.entity_id, COUNT(*) FROM archive_mention m "
-            "JOIN archive_article a ON a.id = m.article_id "
-            f"WHERE m.state <> 'rejected'{fsql} AND {where}{match} GROUP BY m.entity_id"
+            f"WHERE m.state <> 'rejected' AND {mclause} GROUP BY m.entity_id",
+            mparams,
         )
-        pub_sql = (
+        publications = self.fetch(
             "SELECT a.publication, COUNT(*) FROM archive_article a "
-            f"WHERE a.publication <> ''{fsql} AND {where}{match} GROUP BY a.publication"
+            f"WHERE a.publication <> '' AND {aclause} GROUP BY a.publication",
+            aparams,
         )
-        args = [*fparams, *params, *mparams]
-        return dict(self.fetch(entity_sql, args)), dict(self.fetch(pub_sql, args))
+        return dict(entities), dict(publications)
 
     def suggest(self, query: Query) -> list[str]:
         """One "did you mean": the whole query with each unknown word replaced by the
@@ -336,13 +342,19 @@ def _search(engine, text, filters, sort, page, page_size, with_facets) -> Result
     if query.is_empty and sort == "relevance":
         sort = "newest"  # a browse has nothing to rank by
     total = engine.count(query, filters)
-    floor = engine.window_floor(query, filters, window) if total > window else None
-    rankable = window if floor is not None and sort == "relevance" else total
+    # The newest `window` matches: all of them when fewer match, so facets are then exact.
+    window_ids = engine.window_ids(query, filters, window) if total and with_facets or total > window else []
+    windowed = total > window
+    rankable = window if windowed and sort == "relevance" else total
     num_pages = max(1, -(-rankable // page_size))
     if page < 1 or page > num_pages:
         raise PageOutOfRange(page)
     offset = (page - 1) * page_size
-    ids = engine.page_ids(query, filters, sort, page_size, offset, total, floor) if total else []
+    ids = (
+        engine.page_ids(query, filters, sort, page_size, offset, total, window_ids if windowed else None)
+        if total
+        else []
+    )
     articles = Article.objects.in_bulk(ids)
     marks = engine.highlights(query, ids) if ids and not query.is_empty else {}
     named = entities_named(text)
@@ -374,7 +386,7 @@ def _search(engine, text, filters, sort, page, page_size, with_facets) -> Result
     facets: dict[str, list[FacetValue]] = {k.value: [] for k in EntityKind}
     publications: list[FacetValue] = []
     if with_facets:
-        counts, pubs = engine.facet_counts(query, filters, floor)
+        counts, pubs = engine.facet_counts(window_ids)
         selected = {i for ids_ in filters.entity_ids.values() for i in ids_}
         ents = Entity.objects.in_bulk(list(counts))
         # Ties broken by label (then id), so the cut and the order never depend on the database.

@@ -15,10 +15,11 @@ RANK = "ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', a.search_vector, q.query)"
 
 def _term(term: Term) -> tuple[str, list]:
     if term.acronym:
-        # Must be among the linked entities' names (weight B); `word` is letters/digits only.
+        # Named by a linked entity (its "e0" lexemes, migration 0007) and present as a word
+        # (which ranks it); `word` is letters/digits only, so "e0word" is one plain lexeme.
         return (
-            f"(to_tsquery('{CONFIG}', %s) && phraseto_tsquery('{CONFIG}', %s))",
-            [f"{term.words[0]}:B", term.words[0]],
+            f"(to_tsquery('simple', %s) && phraseto_tsquery('{CONFIG}', %s))",
+            [f"e0{term.words[0]}", term.words[0]],
         )
     if term.prefix:
         head, last = term.words[:-1], term.words[-1]
@@ -57,22 +58,37 @@ class PostgresEngine(Engine):
         # 100k articles, against 29 ms through the GIN index). Local to this transaction.
         self.fetch_none("SET LOCAL enable_seqscan = off")
 
-    def matches_sql(self, query, floor=None):
+    def matches_sql(self, query):
         tsq, params = compile_tsquery(query)
-        sql = f"SELECT a.id FROM archive_article a WHERE a.search_vector @@ {tsq}"
-        if floor is not None:
-            return sql + " AND a.id >= %s", [*params, floor]
-        return sql, params
+        return f"SELECT a.id FROM archive_article a WHERE a.search_vector @@ {tsq}", params
 
-    def ranked_page_sql(self, query, where, params, limit, offset, floor):
+    def window_sql(self, query, where, params, window):
         tsq, tparams = compile_tsquery(query)
-        floor_sql, floor_params = (" AND a.id >= %s", [floor]) if floor is not None else ("", [])
+        sql = (
+            f"SELECT a.id FROM archive_article a WHERE a.search_vector @@ {tsq} AND {where} "
+            "ORDER BY a.id DESC LIMIT %s"
+        )
+        return sql, [*tparams, *params, window]
+
+    def ids_clause(self, column, ids):
+        return f"{column} = ANY(%s)", [list(ids)]
+
+    def ranked_page_sql(self, query, where, params, limit, offset, window_ids):
+        tsq, tparams = compile_tsquery(query)
+        if window_ids:
+            # Rank only the window: ts_rank_cd unpacks each row's tsvector.
+            sql = (
+                f"SELECT a.id FROM archive_article a, (SELECT {tsq} AS query) q "
+                f"WHERE a.id = ANY(%s) "
+                f"ORDER BY {RANK} DESC, a.published DESC NULLS LAST, a.id DESC LIMIT %s OFFSET %s"
+            )
+            return sql, [*tparams, list(window_ids), limit, offset]
         sql = (
             f"SELECT a.id FROM archive_article a, (SELECT {tsq} AS query) q "
-            f"WHERE a.search_vector @@ q.query{floor_sql} AND {where} "
+            f"WHERE a.search_vector @@ q.query AND {where} "
             f"ORDER BY {RANK} DESC, a.published DESC NULLS LAST, a.id DESC LIMIT %s OFFSET %s"
         )
-        return sql, [*tparams, *floor_params, *params, limit, offset]
+        return sql, [*tparams, *params, limit, offset]
 
     def highlights(self, query, ids):
         tsq, tparams = compile_tsquery(query)

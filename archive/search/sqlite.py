@@ -6,6 +6,8 @@ prefixes as "word" *, so no input can be FTS5 syntax. Queries start from the FTS
 never a per-row subquery.
 """
 
+import json
+
 from .base import MARK_END, MARK_START, Engine
 from .query import Query, Term
 
@@ -38,29 +40,30 @@ def compile_match(query: Query) -> str:
 class SqliteEngine(Engine):
     vendor = "sqlite"
 
-    def matches_sql(self, query, floor=None):
-        # A rowid range is a constraint FTS5 applies inside the index, not a filter after it.
-        sql = "SELECT rowid AS id FROM archive_article_fts WHERE archive_article_fts MATCH %s"
-        if floor is not None:
-            return sql + " AND rowid >= %s", [compile_match(query), floor]
-        return sql, [compile_match(query)]
-
-    def window_floor(self, query, filters, window):
-        if not query.must:
-            return super().window_floor(query, filters, window)
-        # Walk the FTS index newest-first and stop after `window` rows that pass the filters.
-        where, params = filters.sql("a")
-        join = " JOIN archive_article a ON a.id = f.rowid" if filters.active else ""
-        rows = self.fetch(
-            f"SELECT f.rowid FROM archive_article_fts f{join} "
-            f"WHERE archive_article_fts MATCH %s AND {where} "
-            "ORDER BY f.rowid DESC LIMIT 1 OFFSET %s",
-            [compile_match(query), *params, window - 1],
+    def matches_sql(self, query):
+        return (
+            "SELECT rowid AS id FROM archive_article_fts WHERE archive_article_fts MATCH %s",
+            [compile_match(query)],
         )
-        return rows[0][0] if rows else None
 
-    def ranked_page_sql(self, query, where, params, limit, offset, floor):
-        floor_sql, floor_params = (" AND f.rowid >= %s", [floor]) if floor is not None else ("", [])
+    def window_sql(self, query, where, params, window):
+        # FTS5 yields rowids newest-first from the index and stops after `window` that pass.
+        join = " JOIN archive_article a ON a.id = f.rowid" if where != "1=1" else ""
+        sql = (
+            f"SELECT f.rowid FROM archive_article_fts f{join} "
+            f"WHERE archive_article_fts MATCH %s AND {where} ORDER BY f.rowid DESC LIMIT %s"
+        )
+        return sql, [compile_match(query), *params, window]
+
+    def ids_clause(self, column, ids):
+        return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
+
+    def ranked_page_sql(self, query, where, params, limit, offset, window_ids):
+        # The window is the newest matches passing the filters, so a rowid range (which FTS5
+        # applies inside its index) plus the same filters selects exactly it.
+        floor_sql, floor_params = (
+            (" AND f.rowid >= %s", [min(window_ids)]) if window_ids else ("", [])
+        )
         sql = (
             f"SELECT a.id FROM archive_article_fts f JOIN archive_article a ON a.id = f.rowid "
             f"WHERE archive_article_fts MATCH %s{floor_sql} AND {where} "

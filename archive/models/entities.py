@@ -23,9 +23,10 @@ class EntityQuerySet(models.QuerySet):
         """Annotate how many articles name each entity (rejected mentions excluded)."""
         from .links import Mention
 
+        # One mention row per (article, entity), so counting rows counts articles.
         return self.annotate(
             article_count=models.Count(
-                "mentions", filter=~models.Q(mentions__state=Mention.State.REJECTED), distinct=True
+                "mentions", filter=~models.Q(mentions__state=Mention.State.REJECTED)
             )
         )
 

@@ -168,7 +168,9 @@ class Engine:
         """SQL selecting the ids of matching articles (one column)."""
         raise NotImplementedError
 
-    def window_sql(self, query: Query, where: str, params: list, window: int) -> tuple[str, list]:
+    def window_sql(
+        self, query: Query, where: str, params: list, window: int, total: int
+    ) -> tuple[str, list]:
         """The ids of the `window` newest matches passing `where`, newest first."""
         raise NotImplementedError
 
@@ -211,12 +213,12 @@ class Engine:
             return f" AND a.id NOT IN ({msql})", mparams
         return "", []
 
-    def window_ids(self, query: Query, filters: Filters, window: int) -> list[int]:
+    def window_ids(self, query: Query, filters: Filters, window: int, total: int) -> list[int]:
         """The `window` newest matching ids (all of them when fewer match), in one query
         that walks an index in id order and stops early."""
         if query.must:
             where, params = filters.sql("a")
-            sql, params = self.window_sql(query, where, params, window)
+            sql, params = self.window_sql(query, where, params, window, total)
         else:
             where, params = filters.sql("a", drive=True)
             match, mparams = self.match_clause(query)
@@ -343,7 +345,7 @@ def _search(engine, text, filters, sort, page, page_size, with_facets) -> Result
         sort = "newest"  # a browse has nothing to rank by
     total = engine.count(query, filters)
     # The newest `window` matches: all of them when fewer match, so facets are then exact.
-    window_ids = engine.window_ids(query, filters, window) if total and with_facets or total > window else []
+    window_ids = engine.window_ids(query, filters, window, total) if total and with_facets or total > window else []
     windowed = total > window
     rankable = window if windowed and sort == "relevance" else total
     num_pages = max(1, -(-rankable // page_size))

@@ -9,6 +9,8 @@ from .base import MARK_END, MARK_START, Engine
 from .query import Query, Term
 
 CONFIG = "archive_english"
+# Above DENSE x window matches, the newest window is found by walking the primary key.
+DENSE = 20
 # ts_rank_cd weights in {D, C, B, A} order; normalisation 0 keeps title matches on top.
 RANK = "ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', a.search_vector, q.query)"
 
@@ -62,13 +64,40 @@ class PostgresEngine(Engine):
         tsq, params = compile_tsquery(query)
         return f"SELECT a.id FROM archive_article a WHERE a.search_vector @@ {tsq}", params
 
-    def window_sql(self, query, where, params, window):
+    def window_sql(self, query, where, params, window, total):
         tsq, tparams = compile_tsquery(query)
+        # Dense matches: walk the primary key backwards, testing @@ row by row; the window
+        # fills after a few thousand rows (14 ms for a word in 70% of 100k articles).
+        # Sparse matches: that walk would unpack most tsvectors in the table, so order by
+        # "a.id + 0" instead, which lets the GIN bitmap find them and a top-N sort keep the
+        # newest (128 ms -> 8 ms for "data -immigration", 5,853 matches).
+        order = "a.id" if total > DENSE * window else "a.id + 0"
         sql = (
             f"SELECT a.id FROM archive_article a WHERE a.search_vector @@ {tsq} AND {where} "
-            "ORDER BY a.id DESC LIMIT %s"
+            f"ORDER BY {order} DESC LIMIT %s"
         )
         return sql, [*tparams, *params, window]
+
+    def count(self, query, filters):
+        if not query.must:
+            return super().count(query, filters)
+        # The match directly in WHERE (not "id IN (subquery)"), so filters join the bitmap.
+        tsq, tparams = compile_tsquery(query)
+        where, params = filters.sql("a")
+        sql = f"SELECT COUNT(*) FROM archive_article a WHERE a.search_vector @@ {tsq} AND {where}"
+        return self.fetch(sql, [*tparams, *params])[0][0]
+
+    def sorted_page_sql(self, query, filters, sort, limit, offset, total):
+        if not query.must:
+            return super().sorted_page_sql(query, filters, sort, limit, offset, total)
+        tsq, tparams = compile_tsquery(query)
+        where, params = filters.sql("a")
+        direction = "ASC" if sort == "oldest" else "DESC"
+        sql = (
+            f"SELECT a.id FROM archive_article a WHERE a.search_vector @@ {tsq} AND {where} "
+            f"ORDER BY a.published {direction} NULLS LAST, a.id {direction} LIMIT %s OFFSET %s"
+        )
+        return sql, [*tparams, *params, limit, offset]
 
     def ids_clause(self, column, ids):
         return f"{column} = ANY(%s)", [list(ids)]

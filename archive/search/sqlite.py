@@ -46,7 +46,7 @@ class SqliteEngine(Engine):
             [compile_match(query)],
         )
 
-    def window_sql(self, query, where, params, window):
+    def window_sql(self, query, where, params, window, total):
         # FTS5 yields rowids newest-first from the index and stops after `window` that pass.
         join = " JOIN archive_article a ON a.id = f.rowid" if where != "1=1" else ""
         sql = (

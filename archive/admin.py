@@ -19,7 +19,7 @@ from django.db.models import Count, Q
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from .ingest import curation
@@ -63,9 +63,10 @@ def _spans_display(obj):
     if not spans:
         return "—"
     body = obj.article.body if obj.article_id else ""
-    return format_html_join(
+    joined = format_html_join(
         ", ", "“{}” [{}–{}]", ((Truncator(body[s:e]).chars(40), s, e) for s, e in spans[:8])
-    ) + ("…" if len(spans) > 8 else "")
+    )
+    return format_html("{}{}", joined, "…" if len(spans) > 8 else "")
 
 
 class EditedFilter(admin.SimpleListFilter):

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 
 from . import selectors
 from .models import Article, Mention
@@ -16,7 +17,8 @@ class _ArticleFeed(Feed):
         return item.title
 
     def item_description(self, item):
-        return item.body.split("\n", 1)[0]
+        # Atom carries the summary as HTML: escape the article's text.
+        return escape(item.body.split("\n", 1)[0])
 
     def item_pubdate(self, item):
         if item.published:

@@ -557,8 +557,29 @@ def case_md_empty_article(workdir):
     return []
 
 
+def case_md_script_source_url(workdir):
+    _write_md(
+        workdir,
+        GOOD_MD_BLOCK + "---\ntitle: Link\nsource_url: javascript:alert(1)\n---\n\nText.\n",
+    )
+    return []
+
+
+def case_md_bad_slug(workdir):
+    _write_md(workdir, GOOD_MD_BLOCK + "---\ntitle: Slug\nslug: not a slug\n---\n\nText.\n")
+    return []
+
+
+def case_md_title_too_long(workdir):
+    _write_md(workdir, GOOD_MD_BLOCK + f"---\ntitle: {'x' * 401}\n---\n\nText.\n")
+    return []
+
+
 # (case, the file the message must name, what else it must say)
 BAD_INPUT = [
+    pytest.param(case_md_script_source_url, "bad.md", ["bad.md:8:", "http(s)"], id="md-script-url"),
+    pytest.param(case_md_bad_slug, "bad.md", ["bad.md:8:", "slug"], id="md-bad-slug"),
+    pytest.param(case_md_title_too_long, "bad.md", ["bad.md:8:", "400"], id="md-long-title"),
     pytest.param(case_missing_path, "nope.txt", [], id="missing-path"),
     pytest.param(
         case_non_utf8_line_3, SEED_NAME, [f"{SEED_NAME}:3:", "UTF-8"], id="non-utf8-line-3"

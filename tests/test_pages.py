@@ -942,3 +942,36 @@ def test_entity_without_articles(client, seeded):
     _, index = get_html(client, "/contractors/")
     assert index.links_to("/contractors/nobody-inc/")
     assert not index.links_to("/search/?contractor=nobody-inc")
+
+
+@pytest.mark.parametrize(
+    "query, hidden",
+    [
+        ("q=zzzzqqq&agency=hsi", ['name="agency" value="hsi"']),
+        ("q=ICE&publication=Techdirt", ['name="publication" value="Techdirt"']),
+        ("q=ICE&agency=hsi&program=trac", ['name="agency" value="hsi"', 'name="program" value="trac"']),
+    ],
+)
+def test_search_form_keeps_every_active_filter(seeded, client, query, hidden):
+    """Changing the words or the sort never silently drops a filter, even with no results."""
+    html = client.get(f"/search/?{query}").content.decode()
+    for attrs in hidden:
+        assert f'<input type="hidden" {attrs}>' in html
+
+
+def test_feed_summaries_are_escaped(seeded, client):
+    from archive.models import Article
+
+    Article.objects.create(
+        title="Hostile", slug="hostile-feed", body="<script>alert(1)</script> first paragraph"
+    )
+    body = client.get("/feed/").content.decode()
+    # The summary is HTML inside XML: escaped twice, so a reader shows the text, never runs it.
+    assert "<script>alert" not in body and "&amp;lt;script&amp;gt;" in body
+
+
+def test_csv_export_lists_every_match_in_order(seeded, client):
+    response = client.get("/search/export.csv?q=ICE&sort=newest")
+    rows = response.content.decode().strip().splitlines()
+    assert rows[0].startswith("title,published")
+    assert len(rows) == 11 and response["X-Total-Matches"] == "10"

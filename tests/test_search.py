@@ -192,7 +192,7 @@ def test_acronym_typed_in_capitals_means_the_entity():
         ("Wickr", ["wickr"]),
         ("CLEAR", ["clear"]),
         ("clear", []),  # the common word is not the program
-        ("ICE -Equifax", ["ice", "equifax"]),
+        ("ICE -Equifax", ["ice"]),  # an excluded entity gets no card
         ("detainees", []),
     ],
 )

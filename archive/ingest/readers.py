@@ -10,9 +10,12 @@ Two formats:
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils.text import slugify
 
 from . import IngestError
@@ -34,6 +37,33 @@ class RawArticle:
     @property
     def content_hash(self) -> str:
         return hashlib.sha256(self.body.encode()).hexdigest()
+
+
+# The search marks matches with these private-use characters (search/base.py); text never
+# carries them, so escaped engine output can only hold ours.
+_SENTINELS = str.maketrans("", "", "\ue000\ue001")
+_SLUG = re.compile(r"^[-a-z0-9_]{1,200}$")
+_url = URLValidator(schemes=["http", "https"])
+
+
+def checked(raw: RawArticle, where: str) -> RawArticle:
+    """Refuse, in one line naming the place, what would break a page later."""
+    if len(raw.title) > 400:
+        raise IngestError(f"{where}: title longer than 400 characters")
+    if not _SLUG.match(raw.slug):
+        raise IngestError(
+            f"{where}: slug {raw.slug!r} must be 1-200 lower-case letters, digits, - or _"
+        )
+    if raw.source_url:
+        try:
+            _url(raw.source_url)
+        except ValidationError:
+            raise IngestError(
+                f"{where}: source_url {raw.source_url!r} is not an http(s) address"
+            ) from None
+    raw.title = raw.title.translate(_SENTINELS)
+    raw.body = raw.body.translate(_SENTINELS)
+    return raw
 
 
 def read_text(path: Path) -> list[str]:
@@ -82,14 +112,20 @@ def read_plain(path: Path, manifest: dict) -> list[RawArticle]:
     lines = read_text(path)
     starts: list[int] = []
     for n, entry in enumerate(entries, 1):
-        anchor = entry["starts_with"]
+        anchor = entry.get("starts_with", "")
+        if not anchor.strip():
+            raise IngestError(f"{path}: manifest article {n} has no starting words (starts_with)")
         hits = [i for i, line in enumerate(lines) if line.startswith(anchor)]
-        where = f"{path}: article {n} ({entry.get('slug') or entry['title']!r})"
+        where = f"{path}: article {n} ({entry.get('slug') or entry.get('title')!r})"
         if not hits:
-            raise IngestError(f"{where}: starting words {anchor!r} not found at the start of any line")
+            raise IngestError(
+                f"{where}: starting words {anchor!r} not found at the start of any line"
+            )
         if len(hits) > 1:
             found = ", ".join(str(i + 1) for i in hits)
-            raise IngestError(f"{where}: starting words {anchor!r} found on several lines ({found})")
+            raise IngestError(
+                f"{where}: starting words {anchor!r} found on several lines ({found})"
+            )
         if starts and hits[0] <= starts[-1]:
             raise IngestError(
                 f"{path}:{hits[0] + 1}: article {n} starts before article {n - 1}; "
@@ -112,17 +148,20 @@ def read_plain(path: Path, manifest: dict) -> list[RawArticle]:
         if not title:
             raise IngestError(f"{where}: the manifest gives no title")
         articles.append(
-            RawArticle(
-                slug=entry.get("slug") or slugify(title)[:200],
-                title=title,
-                body="\n".join(paragraphs),
-                published=parse_date(entry.get("published", ""), where),
-                publication=entry.get("publication", publication),
-                source_url=entry.get("source_url", ""),
-                dept=entry.get("dept", ""),
-                facts_note=entry.get("facts_note", ""),
-                seed_file=path.name,
-                seed_line=start + 1,
+            checked(
+                RawArticle(
+                    slug=entry.get("slug") or slugify(title)[:200] or f"article-{start + 1}",
+                    title=title,
+                    body="\n".join(paragraphs),
+                    published=parse_date(entry.get("published", ""), where),
+                    publication=entry.get("publication", publication),
+                    source_url=entry.get("source_url", ""),
+                    dept=entry.get("dept", ""),
+                    facts_note=entry.get("facts_note", ""),
+                    seed_file=path.name,
+                    seed_line=start + 1,
+                ),
+                where,
             )
         )
     return articles
@@ -157,7 +196,9 @@ def read_markdown(path: Path) -> list[RawArticle]:
                 meta[key] = value.strip().strip('"').strip("'").strip()
             i += 1
         if i >= len(lines):
-            raise IngestError(f"{path}:{block_start + 1}: front-matter block is never closed with ---")
+            raise IngestError(
+                f"{path}:{block_start + 1}: front-matter block is never closed with ---"
+            )
         i += 1  # the closing ---
         body_start = i
         # The body runs to the next line that is exactly --- followed by a key: value line.
@@ -171,17 +212,20 @@ def read_markdown(path: Path) -> list[RawArticle]:
         if not paragraphs:
             raise IngestError(f"{where}: empty article {title!r}")
         articles.append(
-            RawArticle(
-                slug=meta.get("slug") or slugify(title)[:200] or f"article-{block_start + 1}",
-                title=title,
-                body="\n".join(paragraphs),
-                published=parse_date(meta.get("published", ""), where),
-                publication=meta.get("publication", ""),
-                source_url=meta.get("source_url", ""),
-                dept=meta.get("dept", ""),
-                facts_note=meta.get("facts_note", ""),
-                seed_file=path.name,
-                seed_line=block_start + 1,
+            checked(
+                RawArticle(
+                    slug=meta.get("slug") or slugify(title)[:200] or f"article-{block_start + 1}",
+                    title=title,
+                    body="\n".join(paragraphs),
+                    published=parse_date(meta.get("published", ""), where),
+                    publication=meta.get("publication", ""),
+                    source_url=meta.get("source_url", ""),
+                    dept=meta.get("dept", ""),
+                    facts_note=meta.get("facts_note", ""),
+                    seed_file=path.name,
+                    seed_line=block_start + 1,
+                ),
+                where,
             )
         )
     if not articles:

@@ -14,7 +14,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from ..models import Article, Entity, EntityKind, Mention
-from .query import AnyOf, Query, Term, parse
+from .query import AnyOf, Query, Term, parse, words
 
 # Private-use characters the engines put around matches; they are removed from article text
 # on import, so after escaping they can only be ours.
@@ -326,15 +326,18 @@ def search(
     page: int = 1,
     page_size: int = 20,
     with_facets: bool = True,
+    with_highlights: bool = True,
 ) -> Results:
     """The one search entry point for pages and the API."""
     with transaction.atomic():
         engine = get_engine()
         engine.prepare()
-        return _search(engine, text, filters or Filters(), sort, page, page_size, with_facets)
+        return _search(
+            engine, text, filters or Filters(), sort, page, page_size, with_facets, with_highlights
+        )
 
 
-def _search(engine, text, filters, sort, page, page_size, with_facets) -> Results:
+def _search(engine, text, filters, sort, page, page_size, with_facets, with_highlights) -> Results:
     from .entities import acronyms, entities_named, similar_entities
 
     window = settings.SEARCH_WINDOW
@@ -358,8 +361,13 @@ def _search(engine, text, filters, sort, page, page_size, with_facets) -> Result
         else []
     )
     articles = Article.objects.in_bulk(ids)
-    marks = engine.highlights(query, ids) if ids and not query.is_empty else {}
-    named = entities_named(text)
+    marks = engine.highlights(query, ids) if with_highlights and ids and not query.is_empty else {}
+    # Cards and matches only for what the query asks for, not what it excludes ("-Equifax").
+    excluded = {" ".join(t.words) for t in query.must_not}
+    named = [
+        e for e in entities_named(text)
+        if not {" ".join(words(e.name)), " ".join(words(e.acronym))} & excluded
+    ]
     named_ids = {e.id for e in named}
     by_article: dict[int, list[Entity]] = {}
     if ids:

@@ -18,7 +18,7 @@ def page_number(value: str | None) -> int:
     return n
 
 
-def run_search(params: QueryDict, page_size: int):
+def run_search(params: QueryDict, page_size: int, **options):
     """Validate the parameters, then search. Raises BadRequest or PageOutOfRange."""
     params = params.copy()
     # Browsers and bots send odd things; strip NULs rather than fail on them.
@@ -27,7 +27,9 @@ def run_search(params: QueryDict, page_size: int):
     filterset = SearchFilterSet(params)
     if not filterset.is_valid():
         raise BadRequest(filterset.errors_text())
-    results = search(**filterset.search_args(), page=page_number(params.get("page")), page_size=page_size)
+    results = search(
+        **filterset.search_args(), page=page_number(params.get("page")), page_size=page_size, **options
+    )
     return filterset, results
 
 

@@ -9,6 +9,8 @@ from .. import selectors
 from ..models import Article, EntityKind
 from .common import BadRequest, PageOutOfRange, run_search
 
+EXPORT_LIMIT = 10_000
+
 
 @require_GET
 def home(request):
@@ -41,6 +43,11 @@ def search_page(request):
             "results": results,
             "filterset": filterset,
             "base_query": params.urlencode(),
+            "hidden_params": [
+                (name, value)
+                for name in ("agency", "contractor", "program", "publication")
+                for value in request.GET.getlist(name)
+            ],
             "kinds": list(EntityKind),
         },
     )
@@ -48,15 +55,17 @@ def search_page(request):
 
 @require_GET
 def search_export(request):
-    """The whole result set (up to 10,000 rows) as CSV, for researchers."""
+    """The result set as CSV, for researchers: up to EXPORT_LIMIT rows in the requested
+    order (relevance covers the search window; sort by date to export every match)."""
     try:
-        _, results = run_search(request.GET, 10_000)
+        _, results = run_search(request.GET, EXPORT_LIMIT, with_facets=False, with_highlights=False)
     except BadRequest as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     except PageOutOfRange:
         raise Http404 from None
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="archive-search.csv"'
+    response["X-Total-Matches"] = str(results.total)
     writer = csv.writer(response)
     writer.writerow(["title", "published", "publication", "source_url", "archive_url", "agencies", "contractors", "programs"])
     for hit in results.hits:

@@ -224,8 +224,8 @@ class CurationAdmin(admin.ModelAdmin):
                 obj.edited = True
             elif model is Alias:
                 request._archive_relink_all = True
-                if id(obj) in new:
-                    obj.origin = Alias.Origin.EDITOR
+                # Any alias an editor touched is theirs: the catalogue sync leaves it alone.
+                obj.origin = Alias.Origin.EDITOR
             obj.save()
         formset.save_m2m()
 
@@ -573,8 +573,8 @@ class AliasAdmin(admin.ModelAdmin):
     list_select_related = ["entity"]
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.origin = Alias.Origin.EDITOR
+        # Any alias an editor saves is theirs: the catalogue sync leaves it alone.
+        obj.origin = Alias.Origin.EDITOR
         super().save_model(request, obj, form, change)
         curation.relink_articles()  # a name changed: any article may name the entity now
 

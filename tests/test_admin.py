@@ -656,3 +656,28 @@ def test_alias_added_in_admin_links_articles(seeded, admin_client):
     article = Article.objects.get(slug=CORECIVIC_ARTICLE)
     assert "Torrance County Detention Facility" in article.body
     assert Mention.objects.get(article=article, entity=corecivic).count > 3
+
+
+def test_an_edited_catalogue_alias_survives_reimport(seeded, admin_client):
+    """Renaming a catalogue alias makes it the editor's: the import neither restores the old
+    name nor deletes the new one."""
+    alias = Alias.objects.get(entity__slug="thomson-reuters", name="Reuters")
+    response = admin_client.post(
+        url(Alias, "change", alias.pk),
+        {"entity": alias.entity_id, "name": "Reuters News", "case_sensitive": ""},
+    )
+    assert response.status_code == 302
+    importer.run()
+    names = set(Alias.objects.filter(entity__slug="thomson-reuters").values_list("name", flat=True))
+    assert "Reuters News" in names
+    assert Alias.objects.get(name="Reuters News").origin == "editor"
+
+
+def test_merge_keeps_the_moved_description_after_reimport(seeded):
+    from archive.ingest import curation
+
+    wickr = Entity.objects.get(slug="wickr")
+    blank = Contractor.objects.create(name="Wickr Inc", slug="wickr-inc", description="")
+    curation.merge_entities(blank, [wickr])
+    importer.run()
+    assert Entity.objects.get(slug="wickr-inc").description == wickr.description

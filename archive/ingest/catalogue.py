@@ -134,6 +134,7 @@ def _sync_aliases(entity: Entity, wanted: dict[str, bool], stats: Counter) -> No
     for name, alias in current.items():
         if alias.origin == Alias.Origin.CATALOGUE and name not in wanted:
             alias.delete()
+            stats["aliases_removed"] += 1
 
 
 def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -> None:
@@ -190,11 +191,14 @@ def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -
                 article=article,
                 defaults={"quote": claim["quote"], "note": claim.get("note", "")},
             )
-            if not created and (row.quote, row.note) != (claim["quote"], claim.get("note", "")):
+            if created:
+                stats["statuses_created"] += 1
+            elif (row.quote, row.note) != (claim["quote"], claim.get("note", "")):
                 row.quote, row.note = claim["quote"], claim.get("note", "")
                 row.save(update_fields=["quote", "note"])
                 stats["statuses_updated"] += 1
-            stats["statuses_created" if created else "statuses_unchanged"] += 1
+            else:
+                stats["statuses_unchanged"] += 1
         # The current status: the catalogue's, else the latest sourced claim; an editor's wins.
         current = item.get("current_status") or (
             max(history, key=lambda c: c.get("year") or 0)["status"] if history else ""
@@ -204,3 +208,4 @@ def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -
             if row and "status" not in row.edited_fields and row.status != current:
                 row.status = current
                 row.save(update_fields=["status"])
+                stats["entities_updated"] += 1

@@ -174,7 +174,8 @@ def _merge_children(target: Entity, other: Entity, stats: Counter) -> None:
         # The target was the merged agency's child: it takes its place in the tree.
         other_parent = Agency.objects.get(pk=other.pk).parent_id
         agency.parent_id = other_parent if other_parent != target.pk else None
-        agency.save(update_fields=["parent"])
+        agency.edited_fields = sorted({*agency.edited_fields, "parent"})
+        agency.save(update_fields=["parent", "edited_fields"])
 
 
 def merge_entities(target: Entity, others, user=None) -> MergeResult:
@@ -210,7 +211,9 @@ def merge_entities(target: Entity, others, user=None) -> MergeResult:
             _merge_children(target, other, stats)
             if not target.description and other.description:
                 target.description = other.description
-                target.save(update_fields=["description", "updated"])
+                # An editor's decision: the catalogue's (empty) description must not return.
+                target.edited_fields = sorted({*target.edited_fields, "description"})
+                target.save(update_fields=["description", "edited_fields", "updated"])
             EntityRedirect.objects.filter(entity=other).update(entity=target)
             EntityRedirect.objects.update_or_create(
                 old_slug=other.slug, defaults={"entity": target}

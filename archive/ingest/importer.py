@@ -22,7 +22,6 @@ from .linker import Linker, Name
 from .readers import RawArticle, load_manifest, read_path
 
 ARTICLE_FIELDS = ("title", "body", "published", "publication", "source_url", "dept", "facts_note")
-PROVENANCE_FIELDS = ("seed_file", "seed_line", "content_hash")
 SEED_SUFFIXES = {".txt", ".md", ".markdown"}
 
 
@@ -30,7 +29,7 @@ SUMMARY_KEYS = (
     "articles_created", "articles_updated", "articles_unchanged", "article_fields_left_alone",
     "mentions_total", "mentions_created", "mentions_updated", "mentions_removed", "mentions_left_alone",
     "entities_total", "entities_created", "entities_updated", "entities_unchanged",
-    "entity_fields_left_alone", "entities_left_alone", "aliases_created",
+    "entity_fields_left_alone", "entities_left_alone", "aliases_created", "aliases_removed",
     "relationships_created", "relationships_updated", "relationships_unchanged",
     "relationships_left_alone", "relationships_skipped",
     "statuses_created", "statuses_updated", "statuses_unchanged",
@@ -49,8 +48,8 @@ class Summary:
     def changed(self) -> bool:
         keys = ("articles_created", "articles_updated", "mentions_created", "mentions_updated",
                 "mentions_removed", "entities_created", "entities_updated", "aliases_created",
-                "relationships_created", "relationships_updated", "statuses_created",
-                "candidates_created")
+                "aliases_removed", "relationships_created", "relationships_updated",
+                "statuses_created", "statuses_updated", "candidates_created")
         return any(self.stats[k] for k in keys)
 
     def as_dict(self) -> dict:
@@ -150,7 +149,12 @@ def run(paths: list[str] | None = None, *, dry_run: bool = False,
         with transaction.atomic():
             by_slug = catalogue.sync_entities(data, summary.stats)
             articles = [store_article(raw, summary.stats) for raw in raws]
-            link_articles(articles, summary.stats)
+            names_changed = any(
+                summary.stats[k]
+                for k in ("entities_created", "entities_updated", "aliases_created", "aliases_removed")
+            )
+            # New or changed names may appear in any article, not only the ones read now.
+            link_articles(list(Article.objects.all()) if names_changed else articles, summary.stats)
             catalogue.sync_relationships(data, by_slug, summary.stats)
             summary.new_candidates = suggest(articles, summary.stats)
             summary.stats["entities_total"] = Entity.objects.count()

@@ -37,6 +37,7 @@ from .models import (
     Program,
     ProgramStatus,
     Relationship,
+    Suppression,
 )
 from .models.articles import ARTICLE_CURATED_FIELDS
 from .models.entities import ENTITY_CURATED_FIELDS
@@ -56,6 +57,26 @@ def record_edits(obj, form, curated) -> list[str]:
     if changed:
         obj.edited_fields = sorted(set(obj.edited_fields or []) | set(changed))
     return changed
+
+
+def _from_catalogue(obj) -> bool:
+    """Could the catalogue re-create this on import? (Editors' own additions cannot.)"""
+    if isinstance(obj, Alias):
+        return obj.origin == Alias.Origin.CATALOGUE
+    return isinstance(obj, Relationship | ProgramStatus | Entity)
+
+
+class SuppressOnDelete:
+    """Deleting a catalogue item in the admin remembers it, so import_seeds leaves it out."""
+
+    def delete_model(self, request, obj):
+        if _from_catalogue(obj):
+            curation.suppress([obj])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        curation.suppress(o for o in queryset if _from_catalogue(o))
+        super().delete_queryset(request, queryset)
 
 
 def _spans_display(obj):
@@ -188,6 +209,8 @@ class CurationAdmin(admin.ModelAdmin):
         instances = formset.save(commit=False)
         new = set(map(id, formset.new_objects))
         changed = {id(o): fields for o, fields in formset.changed_objects}
+        # Deleted catalogue items are remembered, so the next import leaves them out.
+        curation.suppress(o for o in formset.deleted_objects if _from_catalogue(o))
         for obj in formset.deleted_objects:
             if model is Mention and obj.origin == Mention.Origin.LINKER:
                 # It would come back on the next import; rejecting it keeps it off.
@@ -200,22 +223,8 @@ class CurationAdmin(admin.ModelAdmin):
                     messages.WARNING,
                 )
                 continue
-            if model is Relationship and not obj.edited:
-                self.message_user(
-                    request,
-                    f"Deleted “{obj}”. If it is in fixtures/catalogue.json, remove it there "
-                    "too or the next import adds it again.",
-                    messages.WARNING,
-                )
             if model is Alias:
                 request._archive_relink_all = True
-                if obj.origin == Alias.Origin.CATALOGUE:
-                    self.message_user(
-                        request,
-                        f"Deleted alias “{obj.name}”; it is in the catalogue, so remove it "
-                        "from fixtures/catalogue.json too or the next import adds it again.",
-                        messages.WARNING,
-                    )
             obj.delete()
         for obj in instances:
             if model is Mention and (id(obj) in new or "entity" in changed.get(id(obj), [])):
@@ -411,12 +420,21 @@ class EntityAdminBase(CurationAdmin):
         delete()
         curation.relink_articles(articles)
 
+    def get_deleted_objects(self, objs, request):
+        # An entity's mentions go with it (the import will not re-create them: the entity is
+        # remembered as deleted), though a linker mention cannot be deleted on its own.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed.discard(Mention._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
+
     def delete_model(self, request, obj):
+        curation.suppress([obj])
         self._reindex_after_delete(
             [obj.pk], lambda: super(EntityAdminBase, self).delete_model(request, obj)
         )
 
     def delete_queryset(self, request, queryset):
+        curation.suppress(list(queryset))
         ids = list(queryset.values_list("pk", flat=True))
         self._reindex_after_delete(
             ids, lambda: super(EntityAdminBase, self).delete_queryset(request, queryset)
@@ -564,7 +582,7 @@ class ProgramAdmin(EntityAdminBase):
 
 
 @admin.register(Alias)
-class AliasAdmin(admin.ModelAdmin):
+class AliasAdmin(SuppressOnDelete, admin.ModelAdmin):
     list_display = ["name", "entity", "case_sensitive", "origin"]
     list_filter = ["origin", "case_sensitive", "entity__kind"]
     search_fields = ["name", "entity__name", "entity__acronym"]
@@ -652,7 +670,7 @@ class MentionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Relationship)
-class RelationshipAdmin(admin.ModelAdmin):
+class RelationshipAdmin(SuppressOnDelete, admin.ModelAdmin):
     form = RelationshipForm
     list_display = ["subject", "kind", "object", "amount", "period", "article", "edited"]
     list_filter = ["kind", "edited", "subject__kind", "object__kind"]
@@ -674,13 +692,26 @@ class RelationshipAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProgramStatus)
-class ProgramStatusAdmin(admin.ModelAdmin):
+class ProgramStatusAdmin(SuppressOnDelete, admin.ModelAdmin):
     form = QuoteForm
     list_display = ["program", "status", "year", "note", "article"]
     list_filter = ["status", "year"]
     search_fields = ["program__name", "program__acronym", "note", "quote", "article__title"]
     autocomplete_fields = ["program", "article"]
     list_select_related = ["program", "article"]
+
+
+@admin.register(Suppression)
+class SuppressionAdmin(admin.ModelAdmin):
+    """Catalogue items editors deleted. Delete a row here to let the next import restore it."""
+
+    list_display = ["what", "key", "created"]
+    list_filter = ["what"]
+    search_fields = ["key"]
+    readonly_fields = ["what", "key", "created"]
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(EntityRedirect)

@@ -681,3 +681,47 @@ def test_merge_keeps_the_moved_description_after_reimport(seeded):
     curation.merge_entities(blank, [wickr])
     importer.run()
     assert Entity.objects.get(slug="wickr-inc").description == wickr.description
+
+
+# -- deleting a catalogue item in the admin is remembered by the import ------------------
+def _delete(admin_client, obj):
+    response = admin_client.post(url(type(obj), "delete", obj.pk), {"post": "yes"})
+    assert response.status_code == 302, response.content[:500]
+
+
+@pytest.mark.parametrize(
+    "find, still_gone",
+    [
+        (
+            lambda: Relationship.objects.get(subject__slug="amazon", kind="owns", object__slug="wickr"),
+            lambda: not Relationship.objects.filter(subject__slug="amazon", kind="owns").exists(),
+        ),
+        (
+            lambda: Alias.objects.get(entity__slug="thomson-reuters", name="Reuters"),
+            lambda: not Alias.objects.filter(entity__slug="thomson-reuters", name="Reuters").exists(),
+        ),
+        (
+            lambda: ProgramStatus.objects.get(program__slug="raven", status="proposed"),
+            lambda: not ProgramStatus.objects.filter(program__slug="raven", status="proposed").exists(),
+        ),
+        (
+            lambda: Contractor.objects.get(slug="apple"),
+            lambda: not Entity.objects.filter(slug="apple").exists(),
+        ),
+    ],
+    ids=["relationship", "alias", "program-status", "entity"],
+)
+def test_a_deleted_catalogue_item_stays_deleted_after_reimport(seeded, admin_client, find, still_gone):
+    _delete(admin_client, find())
+    assert still_gone()
+    importer.run()
+    assert still_gone()
+
+
+def test_deleting_the_suppression_lets_the_import_restore_it(seeded, admin_client):
+    from archive.models import Suppression
+
+    _delete(admin_client, Contractor.objects.get(slug="apple"))
+    Suppression.objects.filter(key="apple").delete()
+    importer.run()
+    assert Entity.objects.filter(slug="apple").exists()

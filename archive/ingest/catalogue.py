@@ -20,6 +20,7 @@ from ..models import (
     Program,
     ProgramStatus,
     Relationship,
+    Suppression,
 )
 from . import IngestError
 
@@ -49,13 +50,26 @@ def _resolve(slug: str, redirects: dict[str, Entity], entities: dict[str, Entity
     return redirects.get(slug) or entities.get(slug)
 
 
+def suppressed() -> dict[str, set[str]]:
+    """Catalogue items editors deleted, by kind of item (see models.Suppression)."""
+    out: dict[str, set[str]] = {w: set() for w in Suppression.What.values}
+    for what, key in Suppression.objects.values_list("what", "key"):
+        out[what].add(key)
+    return out
+
+
 def sync_entities(data: dict, stats: Counter) -> dict[str, Entity]:
-    """Create or update the catalogue's entities; returns every entity by catalogue slug."""
+    """Create or update the catalogue's entities; returns every entity by catalogue slug
+    (an entity an editor deleted is left out, and so is everything that names it)."""
     redirects = {r.old_slug: r.entity for r in EntityRedirect.objects.select_related("entity")}
     existing = {e.slug: e for e in Entity.objects.all()}
+    gone = suppressed()
     by_slug: dict[str, Entity] = {}
     for item in data["entities"]:
         slug = item["slug"]
+        if slug in gone["entity"] and slug not in existing:
+            stats["entities_left_alone"] += 1
+            continue
         if slug in redirects:
             # Merged away by an editor: its names now belong to the surviving entity.
             by_slug[slug] = redirects[slug]
@@ -91,7 +105,9 @@ def sync_entities(data: dict, stats: Counter) -> dict[str, Entity]:
     # belong to the entity it was merged into, so aliases are gathered per surviving entity.
     wanted: dict[int, dict[str, bool]] = {}
     for item in data["entities"]:
-        obj = by_slug[item["slug"]]
+        obj = by_slug.get(item["slug"])
+        if obj is None:
+            continue
         names = wanted.setdefault(obj.pk, {})
         if item["slug"] in redirects:
             names.update({item["name"]: False, **({item["acronym"]: True} if item.get("acronym") else {})})
@@ -100,7 +116,7 @@ def sync_entities(data: dict, stats: Counter) -> dict[str, Entity]:
             continue
         if item["kind"] == EntityKind.AGENCY and "parent" not in obj.edited_fields:
             parent = _resolve(item.get("parent", ""), redirects, by_slug) if item.get("parent") else None
-            if item.get("parent") and parent is None:
+            if item.get("parent") and parent is None and item["parent"] not in gone["entity"]:
                 raise IngestError(f"catalogue: {item['slug']!r} has unknown parent {item['parent']!r}")
             if parent is not None and parent.pk == obj.pk:
                 parent = None  # its parent was merged into it
@@ -109,7 +125,9 @@ def sync_entities(data: dict, stats: Counter) -> dict[str, Entity]:
                 obj.save(update_fields=["parent"])
     entities = {e.pk: e for e in by_slug.values()}
     for pk, names in wanted.items():
-        _sync_aliases(entities[pk], names, stats)
+        entity = entities[pk]
+        names = {n: cs for n, cs in names.items() if f"{entity.slug}|{n}" not in gone["alias"]}
+        _sync_aliases(entity, names, stats)
     return by_slug
 
 
@@ -140,13 +158,19 @@ def _sync_aliases(entity: Entity, wanted: dict[str, bool], stats: Counter) -> No
 def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -> None:
     """Relationships and program statuses cite articles, so they load after the articles."""
     articles = {a.slug: a for a in Article.objects.only("id", "slug", "body")}
+    gone = suppressed()
     for rel in data.get("relationships", []):
+        if f"{rel['subject']}|{rel['kind']}|{rel['object']}|{rel['article']}" in gone["relationship"]:
+            stats["relationships_left_alone"] += 1
+            continue
         article = articles.get(rel["article"])
         if article is None:
             stats["relationships_skipped"] += 1  # its article is not imported (yet)
             continue
         subject, obj = by_slug.get(rel["subject"]), by_slug.get(rel["object"])
         if subject is None or obj is None:
+            if {rel["subject"], rel["object"]} & gone["entity"]:
+                continue  # an editor deleted one side
             raise IngestError(f"catalogue: relationship names an unknown entity: {rel}")
         if subject.pk == obj.pk:
             stats["relationships_left_alone"] += 1  # an editor merged one side into the other
@@ -175,10 +199,14 @@ def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -
 
     for item in data["entities"]:
         history = item.get("status", [])
-        program = by_slug[item["slug"]]
+        program = by_slug.get(item["slug"])
+        if program is None:
+            continue
         for claim in history:
             article = articles.get(claim["article"])
-            if article is None:
+            year = claim.get("year") if claim.get("year") is not None else ""
+            key = f"{item['slug']}|{claim['status']}|{year}|{claim['article']}"
+            if article is None or key in gone["status"]:
                 continue
             if claim["quote"] not in article.body:
                 raise IngestError(

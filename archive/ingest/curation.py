@@ -26,6 +26,7 @@ from ..models import (
     Mention,
     ProgramStatus,
     Relationship,
+    Suppression,
 )
 from . import importer
 from .catalogue import MODEL_FOR_KIND
@@ -302,4 +303,32 @@ def reject_candidates(candidates, user=None) -> int:
                 c.save(update_fields=["status"])
                 _log(user, c, 2, "Rejected.")
                 n += 1
+    return n
+
+
+def suppression_key(obj) -> tuple[str, str] | None:
+    """How the catalogue names `obj`, for remembering that an editor deleted it."""
+    if isinstance(obj, Entity):
+        return Suppression.What.ENTITY, obj.slug
+    if isinstance(obj, Alias):
+        return Suppression.What.ALIAS, f"{obj.entity.slug}|{obj.name}"
+    if isinstance(obj, Relationship):
+        return (
+            Suppression.What.RELATIONSHIP,
+            f"{obj.subject.slug}|{obj.kind}|{obj.object.slug}|{obj.article.slug}",
+        )
+    if isinstance(obj, ProgramStatus):
+        year = obj.year if obj.year is not None else ""
+        return Suppression.What.STATUS, f"{obj.program.slug}|{obj.status}|{year}|{obj.article.slug}"
+    return None
+
+
+def suppress(objs) -> int:
+    """Record that an editor deleted these catalogue items, so import_seeds leaves them out."""
+    n = 0
+    for obj in objs:
+        found = suppression_key(obj)
+        if found:
+            _, created = Suppression.objects.get_or_create(what=found[0], key=found[1])
+            n += created
     return n

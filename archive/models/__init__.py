@@ -1,5 +1,5 @@
 from .articles import Article
-from .curation import Candidate, EntityRedirect
+from .curation import Candidate, EntityRedirect, Suppression
 from .entities import Agency, Alias, Contractor, Entity, EntityKind, Program, ProgramStatus
 from .links import Mention, Relationship
 
@@ -16,4 +16,5 @@ __all__ = [
     "Program",
     "ProgramStatus",
     "Relationship",
+    "Suppression",
 ]

@@ -44,3 +44,28 @@ class EntityRedirect(models.Model):
 
     def __str__(self):
         return f"{self.old_slug} → {self.entity.slug}"
+
+
+class Suppression(models.Model):
+    """A catalogue item an editor deleted: the import must not bring it back.
+
+    Keys name the item as the catalogue does: an entity by slug; an alias as
+    "entity-slug|name"; a relationship as "subject|kind|object|article"; a program status
+    as "program|status|year|article" (slugs throughout)."""
+
+    class What(models.TextChoices):
+        ENTITY = "entity", "Entity"
+        ALIAS = "alias", "Alias"
+        RELATIONSHIP = "relationship", "Relationship"
+        STATUS = "status", "Program status"
+
+    what = models.CharField(max_length=20, choices=What.choices)
+    key = models.CharField(max_length=500)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["what", "key"], name="unique_suppression")]
+        ordering = ["what", "key"]
+
+    def __str__(self):
+        return f"{self.get_what_display()}: {self.key}"

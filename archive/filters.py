@@ -55,9 +55,7 @@ class SearchFilterSet(django_filters.FilterSet):
             "text": data.get("q") or "",
             "sort": data.get("sort") or "relevance",
             "filters": Filters(
-                entity_ids={
-                    k.value: [e.pk for e in data.get(k.value) or []] for k in EntityKind
-                },
+                entity_ids={k.value: [e.pk for e in data.get(k.value) or []] for k in EntityKind},
                 published_after=data.get("published_after"),
                 published_before=data.get("published_before"),
                 publication=data.get("publication") or "",
@@ -65,6 +63,4 @@ class SearchFilterSet(django_filters.FilterSet):
         }
 
     def errors_text(self) -> str:
-        return "; ".join(
-            f"{field}: {' '.join(errs)}" for field, errs in self.form.errors.items()
-        )
+        return "; ".join(f"{field}: {' '.join(errs)}" for field, errs in self.form.errors.items())

@@ -41,8 +41,10 @@ def archive_counts() -> dict:
 def top_entities(limit: int = 8) -> dict[str, list[Entity]]:
     """The most-mentioned entities of each kind (one query)."""
     out: dict[str, list[Entity]] = {k.value: [] for k in EntityKind}
-    for e in Entity.objects.with_article_counts().filter(article_count__gt=0).order_by(
-        "-article_count", "name"
+    for e in (
+        Entity.objects.with_article_counts()
+        .filter(article_count__gt=0)
+        .order_by("-article_count", "name")
     ):
         if len(out[e.kind]) < limit:
             out[e.kind].append(e)
@@ -92,7 +94,9 @@ def article_page(slug: str) -> ArticlePage:
     relationships = list(
         Relationship.objects.filter(article=article).select_related("subject", "object")
     )
-    return ArticlePage(article, paragraphs, by_kind, [(a, a.shared) for a in related], relationships)
+    return ArticlePage(
+        article, paragraphs, by_kind, [(a, a.shared) for a in related], relationships
+    )
 
 
 def _segments(body: str, spans) -> list[list[Segment]]:
@@ -181,9 +185,10 @@ def resolve_entity(kind_plural: str, slug: str) -> tuple[Entity | None, str | No
 
 def entity_page(entity: Entity) -> EntityPage:
     model = {"agency": Agency, "program": Program}.get(entity.kind)
-    detail = entity
     if model is Agency:
-        detail = Agency.objects.select_related("parent").prefetch_related("aliases").get(pk=entity.pk)
+        detail = (
+            Agency.objects.select_related("parent").prefetch_related("aliases").get(pk=entity.pk)
+        )
     elif model is Program:
         detail = Program.objects.prefetch_related("aliases").get(pk=entity.pk)
     else:
@@ -195,13 +200,20 @@ def entity_page(entity: Entity) -> EntityPage:
         .order_by("article__published", "article__id")
     )
     articles = []
-    for m in sorted(mentions, key=lambda m: (m.article.published is None, m.article.published), reverse=False):
+    for m in mentions:
         passages = [
             Passage(_passage_html(m.article.body, s, e), paragraph_index(m.article.body, s))
             for s, e in m.spans[:PASSAGES_PER_ARTICLE]
         ]
-        articles.append(EntityArticle(m.article, m.count, passages, max(0, len(m.spans) - PASSAGES_PER_ARTICLE), m.origin))
-    articles.sort(key=lambda ea: (ea.article.published is not None, ea.article.published, ea.article.id), reverse=True)
+        articles.append(
+            EntityArticle(
+                m.article, m.count, passages, max(0, len(m.spans) - PASSAGES_PER_ARTICLE), m.origin
+            )
+        )
+    articles.sort(
+        key=lambda ea: (ea.article.published is not None, ea.article.published, ea.article.id),
+        reverse=True,
+    )
 
     article_ids = [m.article_id for m in mentions]
     related_counts = (
@@ -220,9 +232,11 @@ def entity_page(entity: Entity) -> EntityPage:
     )
 
     rels = []
-    for r in Relationship.objects.filter(Q(subject=entity) | Q(object=entity)).select_related(
-        "subject", "object", "article"
-    ).order_by("kind", "id"):
+    for r in (
+        Relationship.objects.filter(Q(subject=entity) | Q(object=entity))
+        .select_related("subject", "object", "article")
+        .order_by("kind", "id")
+    ):
         direction = "out" if r.subject_id == entity.pk else "in"
         other = r.object if direction == "out" else r.subject
         offset = r.article.body.find(r.quote)
@@ -233,7 +247,9 @@ def entity_page(entity: Entity) -> EntityPage:
     timeline: dict[int | None, list[Article]] = defaultdict(list)
     for ea in sorted(articles, key=lambda ea: (ea.article.published is None, ea.article.published)):
         timeline[ea.article.published.year if ea.article.published else None].append(ea.article)
-    return EntityPage(entity, detail, articles, related, rels, children, statuses, list(timeline.items()))
+    return EntityPage(
+        entity, detail, articles, related, rels, children, statuses, list(timeline.items())
+    )
 
 
 def _passage_html(body: str, start: int, end: int):

@@ -22,8 +22,14 @@ urlpatterns = [
         EntityFeed(),
         name="entity-feed",
     ),
-    re_path(r"^(?P<kind_plural>agencies|contractors|programs)/$", pages.entity_index, name="entity-index"),
     re_path(
-        r"^(?P<kind_plural>agencies|contractors|programs)/(?P<slug>[-\w]+)/$", pages.entity, name="entity"
+        r"^(?P<kind_plural>agencies|contractors|programs)/$",
+        pages.entity_index,
+        name="entity-index",
+    ),
+    re_path(
+        r"^(?P<kind_plural>agencies|contractors|programs)/(?P<slug>[-\w]+)/$",
+        pages.entity,
+        name="entity",
     ),
 ]

@@ -693,16 +693,22 @@ def _delete(admin_client, obj):
     "find, still_gone",
     [
         (
-            lambda: Relationship.objects.get(subject__slug="amazon", kind="owns", object__slug="wickr"),
+            lambda: Relationship.objects.get(
+                subject__slug="amazon", kind="owns", object__slug="wickr"
+            ),
             lambda: not Relationship.objects.filter(subject__slug="amazon", kind="owns").exists(),
         ),
         (
             lambda: Alias.objects.get(entity__slug="thomson-reuters", name="Reuters"),
-            lambda: not Alias.objects.filter(entity__slug="thomson-reuters", name="Reuters").exists(),
+            lambda: (
+                not Alias.objects.filter(entity__slug="thomson-reuters", name="Reuters").exists()
+            ),
         ),
         (
             lambda: ProgramStatus.objects.get(program__slug="raven", status="proposed"),
-            lambda: not ProgramStatus.objects.filter(program__slug="raven", status="proposed").exists(),
+            lambda: (
+                not ProgramStatus.objects.filter(program__slug="raven", status="proposed").exists()
+            ),
         ),
         (
             lambda: Contractor.objects.get(slug="apple"),
@@ -711,7 +717,9 @@ def _delete(admin_client, obj):
     ],
     ids=["relationship", "alias", "program-status", "entity"],
 )
-def test_a_deleted_catalogue_item_stays_deleted_after_reimport(seeded, admin_client, find, still_gone):
+def test_a_deleted_catalogue_item_stays_deleted_after_reimport(
+    seeded, admin_client, find, still_gone
+):
     _delete(admin_client, find())
     assert still_gone()
     importer.run()

@@ -447,7 +447,10 @@ API_QUERY_BOUNDS = [
     ("/api/articles/", 5),  # 3
     (f"/api/articles/{WYDEN}/", 4),  # 2
     ("/api/search/?q=Wickr", 14),  # 9 (+3: the search's savepoint pair, PostgreSQL's SET LOCAL)
-    ("/api/search/?q=ICE&agency=hsi&program=trac", 15),  # 10 (+3: the search's savepoint pair, PostgreSQL's SET LOCAL)
+    (
+        "/api/search/?q=ICE&agency=hsi&program=trac",
+        15,
+    ),  # 10 (+3: the search's savepoint pair, PostgreSQL's SET LOCAL)
     ("/api/entities/", 4),  # 2
     ("/api/entities/?kind=agency", 4),  # 2
     ("/api/entities/agency/ice/", 11),  # 9

@@ -11,10 +11,23 @@ from django.conf import settings
 
 def test_bench_search_runs_on_a_tiny_corpus():
     result = subprocess.run(
-        [sys.executable, "manage.py", "bench_search", "--articles", "300", "--repeat", "1", "--json"],
-        cwd=settings.BASE_DIR, env=os.environ.copy(), capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "manage.py",
+            "bench_search",
+            "--articles",
+            "300",
+            "--repeat",
+            "1",
+            "--json",
+        ],
+        cwd=settings.BASE_DIR,
+        env=os.environ.copy(),
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    report = json.loads(result.stdout[result.stdout.index("{"):])
+    report = json.loads(result.stdout[result.stdout.index("{") :])
     assert len(report["queries"]) >= 20
     assert all(q["status"] == 200 for q in report["queries"])

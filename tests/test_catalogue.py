@@ -33,20 +33,40 @@ RELATIONSHIPS = [
     ("cbp", "uses", "wickr", NARA, "", "used the app"),
     ("western-union", "supplies", "hsi", WYDEN, "6.2 million", "6.2 million financial records"),
     ("maxitransfers", "supplies", "hsi", WYDEN, "6.2 million", "6.2 million financial records"),
-    ("hsi-money-transfer-summonses", "supplies", "trac", WYDEN, "", "Transaction Record Analysis Center"),
+    (
+        "hsi-money-transfer-summonses",
+        "supplies",
+        "trac",
+        WYDEN,
+        "",
+        "Transaction Record Analysis Center",
+    ),
     ("amazon", "sells_to", "ice", RESELLERS, "", "Amazon used third parties"),
     ("google", "sells_to", "cbp", RESELLERS, "", "Google used third parties"),
     ("microsoft", "sells_to", "ice", RESELLERS, "", "Microsoft used third parties"),
     ("panamerica-computers", "resells_for", "amazon", RESELLERS, "", "Panamerica Computers"),
     ("four-points-technology", "resells_for", "google", RESELLERS, "", "Four Points Technology"),
-    ("systems-engineering-solutions", "resells_for", "microsoft", RESELLERS, "", "Systems Engineering Solutions"),
+    (
+        "systems-engineering-solutions",
+        "resells_for",
+        "microsoft",
+        RESELLERS,
+        "",
+        "Systems Engineering Solutions",
+    ),
     ("ice", "operates", "raven", RESELLERS, "$300 million", "$300 million"),
     ("ice", "operates", "body-worn-camera-pilot", BODYCAM, "", "pilot"),
 ]
 
 # (program, status, year, article, words the quote must contain)
 STATUSES = [
-    ("hsi-money-transfer-summonses", "ended", 2022, WYDEN, "terminated the program in January 2022"),
+    (
+        "hsi-money-transfer-summonses",
+        "ended",
+        2022,
+        WYDEN,
+        "terminated the program in January 2022",
+    ),
     ("clear", "ended", 2021, UTILITY, "no longer have access"),
     ("body-worn-camera-pilot", "pilot", 2021, BODYCAM, "pilot"),
     ("raven", "proposed", 2021, RESELLERS, "$300 million"),
@@ -61,10 +81,15 @@ CURRENT = [
 ]
 
 
-@pytest.mark.parametrize("rel", CATALOGUE["relationships"], ids=lambda r: f"{r['subject']}-{r['kind']}-{r['object']}")
+@pytest.mark.parametrize(
+    "rel", CATALOGUE["relationships"], ids=lambda r: f"{r['subject']}-{r['kind']}-{r['object']}"
+)
 def test_every_catalogue_quote_occurs_in_its_article(seeded, rel):
     stored = Relationship.objects.get(
-        subject__slug=rel["subject"], kind=rel["kind"], object__slug=rel["object"], article__slug=rel["article"]
+        subject__slug=rel["subject"],
+        kind=rel["kind"],
+        object__slug=rel["object"],
+        article__slug=rel["article"],
     )
     assert stored.quote == rel["quote"]
     assert rel["quote"] in stored.article.body
@@ -72,7 +97,9 @@ def test_every_catalogue_quote_occurs_in_its_article(seeded, rel):
 
 @pytest.mark.parametrize("subject,kind,obj,article,amount,words", RELATIONSHIPS)
 def test_relationships_the_seed_states(seeded, subject, kind, obj, article, amount, words):
-    rel = Relationship.objects.get(subject__slug=subject, kind=kind, object__slug=obj, article__slug=article)
+    rel = Relationship.objects.get(
+        subject__slug=subject, kind=kind, object__slug=obj, article__slug=article
+    )
     assert words in rel.quote
     assert rel.quote in rel.article.body
     if amount:
@@ -81,7 +108,9 @@ def test_relationships_the_seed_states(seeded, subject, kind, obj, article, amou
 
 @pytest.mark.parametrize("program,status,year,article,words", STATUSES)
 def test_program_status_history_is_sourced(seeded, program, status, year, article, words):
-    row = ProgramStatus.objects.get(program__slug=program, status=status, year=year, article__slug=article)
+    row = ProgramStatus.objects.get(
+        program__slug=program, status=status, year=year, article__slug=article
+    )
     assert words in row.quote
     assert row.quote in row.article.body
 
@@ -98,11 +127,38 @@ def test_agency_hierarchy(seeded, child, parent):
 
 @pytest.mark.parametrize(
     "slug",
-    ["ice", "cbp", "dhs", "hsi", "dhs-oig", "nara", "doj", "atf", "cfpb", "gao", "nsa",
-     "trust-stamp", "corecivic", "thomson-reuters", "equifax", "amazon", "google", "microsoft",
-     "western-union", "maxitransfers", "panamerica-computers", "four-points-technology",
-     "systems-engineering-solutions", "nctue", "wickr",
-     "clear", "trac", "raven", "body-worn-camera-pilot", "dmv-face-recognition"],
+    [
+        "ice",
+        "cbp",
+        "dhs",
+        "hsi",
+        "dhs-oig",
+        "nara",
+        "doj",
+        "atf",
+        "cfpb",
+        "gao",
+        "nsa",
+        "trust-stamp",
+        "corecivic",
+        "thomson-reuters",
+        "equifax",
+        "amazon",
+        "google",
+        "microsoft",
+        "western-union",
+        "maxitransfers",
+        "panamerica-computers",
+        "four-points-technology",
+        "systems-engineering-solutions",
+        "nctue",
+        "wickr",
+        "clear",
+        "trac",
+        "raven",
+        "body-worn-camera-pilot",
+        "dmv-face-recognition",
+    ],
 )
 def test_catalogue_has_every_entity_the_issue_names_with_a_description(seeded, slug):
     from archive.models import Entity

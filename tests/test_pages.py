@@ -624,8 +624,14 @@ def test_every_internal_link_answers(client, seeded):
 QUERY_BOUNDS = [
     ("/", 6),  # 4
     ("/search/?q=Wickr", 14),  # 9 (+3: the search's savepoint pair, PostgreSQL's SET LOCAL)
-    ("/search/?q=ICE&agency=hsi&contractor=western-union&published_before=2030-01-01", 14),  # 9 (+3: the search's savepoint pair, PostgreSQL's SET LOCAL)
-    ("/search/?q=zzzzqqq", 12),  # 6 SQLite, 7 PostgreSQL: no hits, spelling suggestions (+3: the search's savepoint pair, PostgreSQL's SET LOCAL)
+    (
+        "/search/?q=ICE&agency=hsi&contractor=western-union&published_before=2030-01-01",
+        14,
+    ),  # 9 (+3: the search's savepoint pair, PostgreSQL's SET LOCAL)
+    (
+        "/search/?q=zzzzqqq",
+        12,
+    ),  # 6 SQLite, 7 PostgreSQL: no hits, spelling suggestions (+3: the search's savepoint pair, PostgreSQL's SET LOCAL)
     ("/search/", 12),  # 7 (+3: the search's savepoint pair, PostgreSQL's SET LOCAL)
     ("/search/help/", 2),  # 0
     ("/search/export.csv?q=ICE", 14),  # 9 (+3: the search's savepoint pair, PostgreSQL's SET LOCAL)
@@ -949,7 +955,10 @@ def test_entity_without_articles(client, seeded):
     [
         ("q=zzzzqqq&agency=hsi", ['name="agency" value="hsi"']),
         ("q=ICE&publication=Techdirt", ['name="publication" value="Techdirt"']),
-        ("q=ICE&agency=hsi&program=trac", ['name="agency" value="hsi"', 'name="program" value="trac"']),
+        (
+            "q=ICE&agency=hsi&program=trac",
+            ['name="agency" value="hsi"', 'name="program" value="trac"'],
+        ),
     ],
 )
 def test_search_form_keeps_every_active_filter(seeded, client, query, hidden):

@@ -49,8 +49,7 @@ def test_sqlite_ranked_query_starts_from_the_fts_table(seeded, text, with_entiti
     # The article is looked up by id (its primary key, or the covering index that holds what
     # ranking reads), never scanned.
     assert any(
-        "USING INTEGER PRIMARY KEY" in s or "archive_article_facts (id=?)" in s
-        for s in steps
+        "USING INTEGER PRIMARY KEY" in s or "archive_article_facts (id=?)" in s for s in steps
     ), steps
     assert not any(
         s.startswith("SCAN a") or s.startswith("SCAN archive_article ") for s in steps

@@ -181,7 +181,12 @@ def run_queries(
                 windowed = total > window
                 ids = (
                     engine.page_ids(
-                        query, filters, sort, page_size, offset, total,
+                        query,
+                        filters,
+                        sort,
+                        page_size,
+                        offset,
+                        total,
                         window_ids if windowed else None,
                     )
                     if total

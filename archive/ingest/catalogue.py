@@ -24,7 +24,11 @@ from ..models import (
 )
 from . import IngestError
 
-MODEL_FOR_KIND = {EntityKind.AGENCY: Agency, EntityKind.CONTRACTOR: Contractor, EntityKind.PROGRAM: Program}
+MODEL_FOR_KIND = {
+    EntityKind.AGENCY: Agency,
+    EntityKind.CONTRACTOR: Contractor,
+    EntityKind.PROGRAM: Program,
+}
 
 
 def load(path: Path) -> dict:
@@ -110,14 +114,20 @@ def sync_entities(data: dict, stats: Counter) -> dict[str, Entity]:
             continue
         names = wanted.setdefault(obj.pk, {})
         if item["slug"] in redirects:
-            names.update({item["name"]: False, **({item["acronym"]: True} if item.get("acronym") else {})})
+            names.update(
+                {item["name"]: False, **({item["acronym"]: True} if item.get("acronym") else {})}
+            )
         names.update(dict(_catalogue_names(item)))
         if item["slug"] in redirects:
             continue
         if item["kind"] == EntityKind.AGENCY and "parent" not in obj.edited_fields:
-            parent = _resolve(item.get("parent", ""), redirects, by_slug) if item.get("parent") else None
+            parent = (
+                _resolve(item.get("parent", ""), redirects, by_slug) if item.get("parent") else None
+            )
             if item.get("parent") and parent is None and item["parent"] not in gone["entity"]:
-                raise IngestError(f"catalogue: {item['slug']!r} has unknown parent {item['parent']!r}")
+                raise IngestError(
+                    f"catalogue: {item['slug']!r} has unknown parent {item['parent']!r}"
+                )
             if parent is not None and parent.pk == obj.pk:
                 parent = None  # its parent was merged into it
             if obj.parent_id != (parent.pk if parent else None):
@@ -160,7 +170,10 @@ def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -
     articles = {a.slug: a for a in Article.objects.only("id", "slug", "body")}
     gone = suppressed()
     for rel in data.get("relationships", []):
-        if f"{rel['subject']}|{rel['kind']}|{rel['object']}|{rel['article']}" in gone["relationship"]:
+        if (
+            f"{rel['subject']}|{rel['kind']}|{rel['object']}|{rel['article']}"
+            in gone["relationship"]
+        ):
             stats["relationships_left_alone"] += 1
             continue
         article = articles.get(rel["article"])
@@ -183,9 +196,15 @@ def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -
         existing = Relationship.objects.filter(
             subject=subject, kind=rel["kind"], object=obj, article=article
         ).first()
-        fields = {"amount": rel.get("amount", ""), "period": rel.get("period", ""), "quote": rel["quote"]}
+        fields = {
+            "amount": rel.get("amount", ""),
+            "period": rel.get("period", ""),
+            "quote": rel["quote"],
+        }
         if existing is None:
-            Relationship.objects.create(subject=subject, kind=rel["kind"], object=obj, article=article, **fields)
+            Relationship.objects.create(
+                subject=subject, kind=rel["kind"], object=obj, article=article, **fields
+            )
             stats["relationships_created"] += 1
         elif existing.edited:
             stats["relationships_left_alone"] += 1

@@ -27,8 +27,26 @@ GOVERNMENT = re.compile(
 )
 
 _LEADING = re.compile(r"^(?:The|A|An|Its|His|Her|Their|Our)\s+")
-_AGENCY_WORDS = {"department", "office", "bureau", "agency", "administration", "commission", "service", "court"}
-_PROGRAM_WORDS = {"program", "programme", "system", "database", "center", "centre", "repository", "initiative"}
+_AGENCY_WORDS = {
+    "department",
+    "office",
+    "bureau",
+    "agency",
+    "administration",
+    "commission",
+    "service",
+    "court",
+}
+_PROGRAM_WORDS = {
+    "program",
+    "programme",
+    "system",
+    "database",
+    "center",
+    "centre",
+    "repository",
+    "initiative",
+}
 
 
 @dataclass(frozen=True)

@@ -26,14 +26,33 @@ SEED_SUFFIXES = {".txt", ".md", ".markdown"}
 
 
 SUMMARY_KEYS = (
-    "articles_created", "articles_updated", "articles_unchanged", "article_fields_left_alone",
-    "mentions_total", "mentions_created", "mentions_updated", "mentions_removed", "mentions_left_alone",
-    "entities_total", "entities_created", "entities_updated", "entities_unchanged",
-    "entity_fields_left_alone", "entities_left_alone", "aliases_created", "aliases_removed",
-    "relationships_created", "relationships_updated", "relationships_unchanged",
-    "relationships_left_alone", "relationships_skipped",
-    "statuses_created", "statuses_updated", "statuses_unchanged",
-    "candidates_created", "candidates_pending",
+    "articles_created",
+    "articles_updated",
+    "articles_unchanged",
+    "article_fields_left_alone",
+    "mentions_total",
+    "mentions_created",
+    "mentions_updated",
+    "mentions_removed",
+    "mentions_left_alone",
+    "entities_total",
+    "entities_created",
+    "entities_updated",
+    "entities_unchanged",
+    "entity_fields_left_alone",
+    "entities_left_alone",
+    "aliases_created",
+    "aliases_removed",
+    "relationships_created",
+    "relationships_updated",
+    "relationships_unchanged",
+    "relationships_left_alone",
+    "relationships_skipped",
+    "statuses_created",
+    "statuses_updated",
+    "statuses_unchanged",
+    "candidates_created",
+    "candidates_pending",
 )
 
 
@@ -46,10 +65,22 @@ class Summary:
 
     @property
     def changed(self) -> bool:
-        keys = ("articles_created", "articles_updated", "mentions_created", "mentions_updated",
-                "mentions_removed", "entities_created", "entities_updated", "aliases_created",
-                "aliases_removed", "relationships_created", "relationships_updated",
-                "statuses_created", "statuses_updated", "candidates_created")
+        keys = (
+            "articles_created",
+            "articles_updated",
+            "mentions_created",
+            "mentions_updated",
+            "mentions_removed",
+            "entities_created",
+            "entities_updated",
+            "aliases_created",
+            "aliases_removed",
+            "relationships_created",
+            "relationships_updated",
+            "statuses_created",
+            "statuses_updated",
+            "candidates_created",
+        )
         return any(self.stats[k] for k in keys)
 
     def as_dict(self) -> dict:
@@ -67,13 +98,21 @@ class Summary:
             f"Files: {', '.join(self.files)}",
             f"Articles: {s['articles_created']} created, {s['articles_updated']} updated, "
             f"{s['articles_unchanged']} unchanged"
-            + (f"; {s['article_fields_left_alone']} editor-set fields left alone" if s["article_fields_left_alone"] else ""),
+            + (
+                f"; {s['article_fields_left_alone']} editor-set fields left alone"
+                if s["article_fields_left_alone"]
+                else ""
+            ),
             f"Mentions: {s['mentions_total']} in all ({s['mentions_created']} created, "
             f"{s['mentions_updated']} updated, {s['mentions_removed']} removed, "
             f"{s['mentions_left_alone']} set by editors left alone)",
             f"Entities: {s['entities_total']} in all ({s['entities_created']} created, "
             f"{s['entities_updated']} updated, {s['entities_unchanged']} unchanged"
-            + (f", {s['entity_fields_left_alone']} editor-set fields left alone" if s["entity_fields_left_alone"] else "")
+            + (
+                f", {s['entity_fields_left_alone']} editor-set fields left alone"
+                if s["entity_fields_left_alone"]
+                else ""
+            )
             + ")",
             f"Relationships: {s['relationships_created']} created, {s['relationships_updated']} updated, "
             f"{s['relationships_unchanged']} unchanged, {s['relationships_left_alone']} edited left alone; "
@@ -81,7 +120,11 @@ class Summary:
             f"Suggested entities: {s['candidates_created']} new, {s['candidates_pending']} waiting for review",
         ]
         for c in self.new_candidates:
-            out.append(f"  + {c['name']}" + (f" ({c['acronym']})" if c["acronym"] else "") + f" — {c['article']}")
+            out.append(
+                f"  + {c['name']}"
+                + (f" ({c['acronym']})" if c["acronym"] else "")
+                + f" — {c['article']}"
+            )
         if self.dry_run:
             out.append("Dry run: nothing was written.")
         elif not self.changed:
@@ -104,7 +147,9 @@ def seed_paths(paths: list[str] | None) -> list[Path]:
             else:
                 out.append(p)
         return out
-    return sorted(q for q in Path(settings.SEEDS_DIR).iterdir() if q.suffix.lower() in SEED_SUFFIXES)
+    return sorted(
+        q for q in Path(settings.SEEDS_DIR).iterdir() if q.suffix.lower() in SEED_SUFFIXES
+    )
 
 
 def is_acronym_like(name: str) -> bool:
@@ -123,8 +168,13 @@ def build_linker() -> Linker:
     return Linker(names)
 
 
-def run(paths: list[str] | None = None, *, dry_run: bool = False,
-        catalogue_path: Path | None = None, manifest_path: Path | None = None) -> Summary:
+def run(
+    paths: list[str] | None = None,
+    *,
+    dry_run: bool = False,
+    catalogue_path: Path | None = None,
+    manifest_path: Path | None = None,
+) -> Summary:
     summary = Summary(dry_run=dry_run)
     fixtures = Path(settings.FIXTURES_DIR)
     manifest = load_manifest(manifest_path or fixtures / "articles.json")
@@ -151,7 +201,12 @@ def run(paths: list[str] | None = None, *, dry_run: bool = False,
             articles = [store_article(raw, summary.stats) for raw in raws]
             names_changed = any(
                 summary.stats[k]
-                for k in ("entities_created", "entities_updated", "aliases_created", "aliases_removed")
+                for k in (
+                    "entities_created",
+                    "entities_updated",
+                    "aliases_created",
+                    "aliases_removed",
+                )
             )
             # New or changed names may appear in any article, not only the ones read now.
             link_articles(list(Article.objects.all()) if names_changed else articles, summary.stats)
@@ -171,7 +226,11 @@ def run(paths: list[str] | None = None, *, dry_run: bool = False,
 
 def store_article(raw: RawArticle, stats: Counter) -> Article:
     values = {f: getattr(raw, f) for f in ARTICLE_FIELDS}
-    values |= {"seed_file": raw.seed_file, "seed_line": raw.seed_line, "content_hash": raw.content_hash}
+    values |= {
+        "seed_file": raw.seed_file,
+        "seed_line": raw.seed_line,
+        "content_hash": raw.content_hash,
+    }
     article = Article.objects.filter(slug=raw.slug).first()
     if article is None:
         stats["articles_created"] += 1
@@ -193,7 +252,9 @@ def store_article(raw: RawArticle, stats: Counter) -> Article:
     return article
 
 
-def link_articles(articles: list[Article], stats: Counter | None = None, linker: Linker | None = None) -> None:
+def link_articles(
+    articles: list[Article], stats: Counter | None = None, linker: Linker | None = None
+) -> None:
     """(Re)link articles to the catalogue, keeping every mention an editor set."""
     stats = stats if stats is not None else Counter()
     linker = linker or build_linker()
@@ -208,14 +269,18 @@ def link_articles(articles: list[Article], stats: Counter | None = None, linker:
             spans = [list(s) for s in hit.spans]
             m = existing.pop((article.pk, entity_id), None)
             if m is None:
-                Mention.objects.create(article=article, entity_id=entity_id, count=hit.count, spans=spans)
+                Mention.objects.create(
+                    article=article, entity_id=entity_id, count=hit.count, spans=spans
+                )
                 stats["mentions_created"] += 1
             elif m.count != hit.count or m.spans != spans:
                 # Offsets follow the text even for an editor's mention; its state stays.
                 m.count, m.spans = hit.count, spans
                 m.save(update_fields=["count", "spans"])
                 stats["mentions_updated"] += 1
-            if m is not None and (m.origin == Mention.Origin.EDITOR or m.state != Mention.State.AUTO):
+            if m is not None and (
+                m.origin == Mention.Origin.EDITOR or m.state != Mention.State.AUTO
+            ):
                 stats["mentions_left_alone"] += 1
         for (article_id, _), m in list(existing.items()):
             if article_id != article.pk:
@@ -240,7 +305,12 @@ def _entity_names() -> dict[int, str]:
 
 def _index_entities(article: Article, entity_names: dict[int, str]) -> None:
     """Write the names of the article's visible entities where the search index reads them."""
-    ids = Mention.objects.visible().filter(article=article).order_by("entity_id").values_list("entity_id", flat=True)
+    ids = (
+        Mention.objects.visible()
+        .filter(article=article)
+        .order_by("entity_id")
+        .values_list("entity_id", flat=True)
+    )
     text = "\n".join(entity_names.get(i, "") for i in ids)
     if article.entity_text != text:
         article.entity_text = text
@@ -264,12 +334,24 @@ def suggest(articles: list[Article], stats: Counter) -> list[dict]:
                 continue
             known.add(s.key)
             Candidate.objects.create(
-                name=s.name, key=s.key, acronym=s.acronym, reason=s.reason,
-                suggested_kind=s.suggested_kind, article=article, passage=s.passage,
+                name=s.name,
+                key=s.key,
+                acronym=s.acronym,
+                reason=s.reason,
+                suggested_kind=s.suggested_kind,
+                article=article,
+                passage=s.passage,
             )
             stats["candidates_created"] += 1
-            new.append({"name": s.name, "acronym": s.acronym, "reason": s.reason,
-                        "kind": s.suggested_kind, "article": article.slug})
+            new.append(
+                {
+                    "name": s.name,
+                    "acronym": s.acronym,
+                    "reason": s.reason,
+                    "kind": s.suggested_kind,
+                    "article": article.slug,
+                }
+            )
     return new
 
 

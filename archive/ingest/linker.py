@@ -64,9 +64,7 @@ class Linker:
             self._by_group.append(n.entity_id)
         if alternatives:
             body = "|".join(alternatives)
-            self._regex = re.compile(
-                rf"(?<!\w)(?:(?:U\.S\.|US)[^\S\n]+)?(?:{body})(?!\w)"
-            )
+            self._regex = re.compile(rf"(?<!\w)(?:(?:U\.S\.|US)[^\S\n]+)?(?:{body})(?!\w)")
         else:
             self._regex = None
 
@@ -78,7 +76,11 @@ class Linker:
             entity_id = self._by_group[m.lastindex - 1]
             start, end = m.span()
             prev = matches[-1] if matches else None
-            gap = _DEFINITION_GAP.fullmatch(text, prev[1], start) if prev and prev[2] == entity_id else None
+            gap = (
+                _DEFINITION_GAP.fullmatch(text, prev[1], start)
+                if prev and prev[2] == entity_id
+                else None
+            )
             if gap:
                 closing = ")" if "(" in gap.group() else "]"
                 if text[end : end + 1] == closing:

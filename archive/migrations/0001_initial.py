@@ -5,179 +5,497 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Entity',
+            name="Entity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('agency', 'Agency'), ('contractor', 'Contractor'), ('program', 'Program')], db_index=True, editable=False, max_length=20)),
-                ('name', models.CharField(max_length=300)),
-                ('slug', models.SlugField(max_length=120, unique=True)),
-                ('acronym', models.CharField(blank=True, help_text='Matched case-sensitively: ICE never matches “ice”.', max_length=40)),
-                ('description', models.TextField(blank=True)),
-                ('reviewed', models.BooleanField(default=False, help_text='An editor has checked this entry.')),
-                ('edited_fields', models.JSONField(blank=True, default=list)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('updated', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("agency", "Agency"),
+                            ("contractor", "Contractor"),
+                            ("program", "Program"),
+                        ],
+                        db_index=True,
+                        editable=False,
+                        max_length=20,
+                    ),
+                ),
+                ("name", models.CharField(max_length=300)),
+                ("slug", models.SlugField(max_length=120, unique=True)),
+                (
+                    "acronym",
+                    models.CharField(
+                        blank=True,
+                        help_text="Matched case-sensitively: ICE never matches “ice”.",
+                        max_length=40,
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                (
+                    "reviewed",
+                    models.BooleanField(
+                        default=False, help_text="An editor has checked this entry."
+                    ),
+                ),
+                ("edited_fields", models.JSONField(blank=True, default=list)),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("updated", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name_plural': 'entities',
-                'ordering': ['name'],
+                "verbose_name_plural": "entities",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Article',
+            name="Article",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=400)),
-                ('slug', models.SlugField(max_length=200, unique=True)),
-                ('body', models.TextField(help_text='Plain text, one paragraph per line.')),
-                ('published', models.DateField(blank=True, db_index=True, null=True)),
-                ('publication', models.CharField(blank=True, db_index=True, max_length=200)),
-                ('source_url', models.URLField(blank=True, max_length=500)),
-                ('dept', models.CharField(blank=True, max_length=300, verbose_name='dept line')),
-                ('facts_note', models.CharField(blank=True, help_text='Caveats about the facts above, e.g. an uncertain date.', max_length=500)),
-                ('seed_file', models.CharField(blank=True, max_length=300)),
-                ('seed_line', models.PositiveIntegerField(blank=True, null=True)),
-                ('content_hash', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('entity_text', models.TextField(blank=True, editable=False)),
-                ('edited_fields', models.JSONField(blank=True, default=list, help_text='Fields an editor set; imports leave them alone.')),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('updated', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=400)),
+                ("slug", models.SlugField(max_length=200, unique=True)),
+                ("body", models.TextField(help_text="Plain text, one paragraph per line.")),
+                ("published", models.DateField(blank=True, db_index=True, null=True)),
+                ("publication", models.CharField(blank=True, db_index=True, max_length=200)),
+                ("source_url", models.URLField(blank=True, max_length=500)),
+                ("dept", models.CharField(blank=True, max_length=300, verbose_name="dept line")),
+                (
+                    "facts_note",
+                    models.CharField(
+                        blank=True,
+                        help_text="Caveats about the facts above, e.g. an uncertain date.",
+                        max_length=500,
+                    ),
+                ),
+                ("seed_file", models.CharField(blank=True, max_length=300)),
+                ("seed_line", models.PositiveIntegerField(blank=True, null=True)),
+                ("content_hash", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("entity_text", models.TextField(blank=True, editable=False)),
+                (
+                    "edited_fields",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Fields an editor set; imports leave them alone.",
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                ("updated", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': [models.OrderBy(models.F('published'), descending=True, nulls_last=True), '-id'],
+                "ordering": [
+                    models.OrderBy(models.F("published"), descending=True, nulls_last=True),
+                    "-id",
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Contractor',
+            name="Contractor",
             fields=[
-                ('entity_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='archive.entity')),
+                (
+                    "entity_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to="archive.entity",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
-            bases=('archive.entity',),
+            bases=("archive.entity",),
         ),
         migrations.CreateModel(
-            name='Program',
+            name="Program",
             fields=[
-                ('entity_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='archive.entity')),
-                ('status', models.CharField(blank=True, choices=[('proposed', 'Proposed'), ('pilot', 'Pilot'), ('active', 'Active'), ('ended', 'Ended'), ('disputed', 'Disputed')], max_length=20)),
+                (
+                    "entity_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to="archive.entity",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("pilot", "Pilot"),
+                            ("active", "Active"),
+                            ("ended", "Ended"),
+                            ("disputed", "Disputed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
-            bases=('archive.entity',),
+            bases=("archive.entity",),
         ),
         migrations.CreateModel(
-            name='Candidate',
+            name="Candidate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=300)),
-                ('key', models.CharField(max_length=300, unique=True)),
-                ('acronym', models.CharField(blank=True, max_length=40)),
-                ('reason', models.CharField(choices=[('definition', 'Inline definition'), ('company', 'Company suffix'), ('government', 'Department/Office/Bureau name')], max_length=20)),
-                ('suggested_kind', models.CharField(blank=True, max_length=20)),
-                ('passage', models.TextField()),
-                ('status', models.CharField(choices=[('pending', 'Pending review'), ('approved', 'Approved'), ('rejected', 'Rejected')], default='pending', max_length=20)),
-                ('created', models.DateTimeField(auto_now_add=True)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='candidates', to='archive.article')),
-                ('entity', models.ForeignKey(blank=True, help_text='The entity it was approved as, or an alias of.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='archive.entity')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=300)),
+                ("key", models.CharField(max_length=300, unique=True)),
+                ("acronym", models.CharField(blank=True, max_length=40)),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("definition", "Inline definition"),
+                            ("company", "Company suffix"),
+                            ("government", "Department/Office/Bureau name"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("suggested_kind", models.CharField(blank=True, max_length=20)),
+                ("passage", models.TextField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending review"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("created", models.DateTimeField(auto_now_add=True)),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="candidates",
+                        to="archive.article",
+                    ),
+                ),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The entity it was approved as, or an alias of.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="archive.entity",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['status', 'name'],
+                "ordering": ["status", "name"],
             },
         ),
         migrations.CreateModel(
-            name='EntityRedirect',
+            name="EntityRedirect",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_slug', models.SlugField(max_length=120, unique=True)),
-                ('entity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='redirects', to='archive.entity')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("old_slug", models.SlugField(max_length=120, unique=True)),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="redirects",
+                        to="archive.entity",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Agency',
+            name="Agency",
             fields=[
-                ('entity_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to='archive.entity')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='children', to='archive.agency')),
+                (
+                    "entity_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to="archive.entity",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="children",
+                        to="archive.agency",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'agencies',
-                'ordering': ['name'],
+                "verbose_name_plural": "agencies",
+                "ordering": ["name"],
             },
-            bases=('archive.entity',),
+            bases=("archive.entity",),
         ),
         migrations.CreateModel(
-            name='ProgramStatus',
+            name="ProgramStatus",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('proposed', 'Proposed'), ('pilot', 'Pilot'), ('active', 'Active'), ('ended', 'Ended'), ('disputed', 'Disputed')], max_length=20)),
-                ('year', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('quote', models.TextField()),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='archive.article')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='status_history', to='archive.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("proposed", "Proposed"),
+                            ("pilot", "Pilot"),
+                            ("active", "Active"),
+                            ("ended", "Ended"),
+                            ("disputed", "Disputed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("quote", models.TextField()),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="archive.article",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="status_history",
+                        to="archive.program",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'program statuses',
-                'ordering': [models.OrderBy(models.F('year'), nulls_last=True), 'id'],
+                "verbose_name_plural": "program statuses",
+                "ordering": [models.OrderBy(models.F("year"), nulls_last=True), "id"],
             },
         ),
         migrations.CreateModel(
-            name='Alias',
+            name="Alias",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=300)),
-                ('case_sensitive', models.BooleanField(default=False, help_text='Acronyms and short forms such as AWS match only in this case.')),
-                ('origin', models.CharField(choices=[('catalogue', 'Catalogue'), ('editor', 'Editor')], default='editor', max_length=20)),
-                ('entity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='aliases', to='archive.entity')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=300)),
+                (
+                    "case_sensitive",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Acronyms and short forms such as AWS match only in this case.",
+                    ),
+                ),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[("catalogue", "Catalogue"), ("editor", "Editor")],
+                        default="editor",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="aliases",
+                        to="archive.entity",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'aliases',
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(fields=('entity', 'name'), name='unique_alias_per_entity')],
+                "verbose_name_plural": "aliases",
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("entity", "name"), name="unique_alias_per_entity"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Mention',
+            name="Mention",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('count', models.PositiveIntegerField(default=0)),
-                ('spans', models.JSONField(blank=True, default=list)),
-                ('origin', models.CharField(choices=[('linker', 'Found by the linker'), ('editor', 'Added by an editor')], default='linker', max_length=20)),
-                ('state', models.CharField(choices=[('auto', 'Automatic'), ('confirmed', 'Confirmed by an editor'), ('rejected', 'Rejected by an editor')], default='auto', max_length=20)),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentions', to='archive.article')),
-                ('entity', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentions', to='archive.entity')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("count", models.PositiveIntegerField(default=0)),
+                ("spans", models.JSONField(blank=True, default=list)),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[
+                            ("linker", "Found by the linker"),
+                            ("editor", "Added by an editor"),
+                        ],
+                        default="linker",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("auto", "Automatic"),
+                            ("confirmed", "Confirmed by an editor"),
+                            ("rejected", "Rejected by an editor"),
+                        ],
+                        default="auto",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mentions",
+                        to="archive.article",
+                    ),
+                ),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mentions",
+                        to="archive.entity",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-count', 'id'],
-                'indexes': [models.Index(fields=['entity', 'article'], name='archive_men_entity__88374f_idx')],
-                'constraints': [models.UniqueConstraint(fields=('article', 'entity'), name='unique_mention')],
+                "ordering": ["-count", "id"],
+                "indexes": [
+                    models.Index(
+                        fields=["entity", "article"], name="archive_men_entity__88374f_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("article", "entity"), name="unique_mention")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Relationship',
+            name="Relationship",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('part_of', 'is part of'), ('operates', 'operates'), ('supplies', 'supplies'), ('sells_to', 'sells to'), ('resells_for', 'resells for'), ('owns', 'owns'), ('funds', 'funds'), ('oversees', 'oversees'), ('investigates', 'investigates'), ('uses', 'uses'), ('contracts_with', 'holds a contract with')], max_length=30)),
-                ('amount', models.CharField(blank=True, max_length=100)),
-                ('period', models.CharField(blank=True, max_length=100)),
-                ('quote', models.TextField(help_text='The exact sentence in the article that states this.')),
-                ('edited', models.BooleanField(default=False, help_text='Set or changed by an editor.')),
-                ('article', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relationships', to='archive.article')),
-                ('object', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relationships_in', to='archive.entity')),
-                ('subject', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='relationships_out', to='archive.entity')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("part_of", "is part of"),
+                            ("operates", "operates"),
+                            ("supplies", "supplies"),
+                            ("sells_to", "sells to"),
+                            ("resells_for", "resells for"),
+                            ("owns", "owns"),
+                            ("funds", "funds"),
+                            ("oversees", "oversees"),
+                            ("investigates", "investigates"),
+                            ("uses", "uses"),
+                            ("contracts_with", "holds a contract with"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("amount", models.CharField(blank=True, max_length=100)),
+                ("period", models.CharField(blank=True, max_length=100)),
+                (
+                    "quote",
+                    models.TextField(
+                        help_text="The exact sentence in the article that states this."
+                    ),
+                ),
+                (
+                    "edited",
+                    models.BooleanField(default=False, help_text="Set or changed by an editor."),
+                ),
+                (
+                    "article",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relationships",
+                        to="archive.article",
+                    ),
+                ),
+                (
+                    "object",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relationships_in",
+                        to="archive.entity",
+                    ),
+                ),
+                (
+                    "subject",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="relationships_out",
+                        to="archive.entity",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['subject__name', 'kind', 'object__name'],
-                'constraints': [models.UniqueConstraint(fields=('subject', 'kind', 'object', 'article'), name='unique_relationship')],
+                "ordering": ["subject__name", "kind", "object__name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("subject", "kind", "object", "article"), name="unique_relationship"
+                    )
+                ],
             },
         ),
     ]

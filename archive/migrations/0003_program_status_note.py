@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('archive', '0002_search_index'),
+        ("archive", "0002_search_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='programstatus',
-            name='note',
-            field=models.CharField(blank=True, help_text='What the status applies to, when not the whole program.', max_length=300),
+            model_name="programstatus",
+            name="note",
+            field=models.CharField(
+                blank=True,
+                help_text="What the status applies to, when not the whole program.",
+                max_length=300,
+            ),
         ),
     ]

@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('archive', '0003_program_status_note'),
+        ("archive", "0003_program_status_note"),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='programstatus',
-            constraint=models.UniqueConstraint(fields=('program', 'status', 'year', 'article'), name='unique_program_status'),
+            model_name="programstatus",
+            constraint=models.UniqueConstraint(
+                fields=("program", "status", "year", "article"), name="unique_program_status"
+            ),
         ),
     ]

@@ -51,11 +51,9 @@ def _run(statements):
     return apply
 
 
-
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('archive', '0005_postgres_porter_stemmer'),
+        ("archive", "0005_postgres_porter_stemmer"),
     ]
 
     operations = [
@@ -64,11 +62,17 @@ class Migration(migrations.Migration):
             _run({"sqlite": SQLITE_BACKWARD, "postgresql": POSTGRES_BACKWARD}),
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['id', 'published', 'publication'], name='archive_article_facts'),
+            model_name="article",
+            index=models.Index(
+                fields=["id", "published", "publication"], name="archive_article_facts"
+            ),
         ),
         migrations.AddIndex(
-            model_name='mention',
-            index=models.Index(condition=models.Q(('state', 'rejected'), _negated=True), fields=['article', 'entity'], name='archive_mention_visible'),
+            model_name="mention",
+            index=models.Index(
+                condition=models.Q(("state", "rejected"), _negated=True),
+                fields=["article", "entity"],
+                name="archive_mention_visible",
+            ),
         ),
     ]

@@ -12,8 +12,11 @@ def _set(method):
         if conn.vendor != "postgresql":
             return
         with conn.cursor() as cur:
-            cur.execute("SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "
-                        "AND %s = ANY(enumvals)", [method])
+            cur.execute(
+                "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "
+                "AND %s = ANY(enumvals)",
+                [method],
+            )
             if not cur.fetchone():
                 return
         for column in ("search_vector", "body"):

@@ -4,23 +4,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('archive', '0008_postgres_lz4'),
+        ("archive", "0008_postgres_lz4"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Suppression',
+            name="Suppression",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('what', models.CharField(choices=[('entity', 'Entity'), ('alias', 'Alias'), ('relationship', 'Relationship'), ('status', 'Program status')], max_length=20)),
-                ('key', models.CharField(max_length=500)),
-                ('created', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "what",
+                    models.CharField(
+                        choices=[
+                            ("entity", "Entity"),
+                            ("alias", "Alias"),
+                            ("relationship", "Relationship"),
+                            ("status", "Program status"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("key", models.CharField(max_length=500)),
+                ("created", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['what', 'key'],
-                'constraints': [models.UniqueConstraint(fields=('what', 'key'), name='unique_suppression')],
+                "ordering": ["what", "key"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("what", "key"), name="unique_suppression")
+                ],
             },
         ),
     ]

@@ -19,7 +19,9 @@ class Article(models.Model):
     source_url = models.URLField(max_length=500, blank=True)
     dept = models.CharField("dept line", max_length=300, blank=True)
     facts_note = models.CharField(
-        max_length=500, blank=True, help_text="Caveats about the facts above, e.g. an uncertain date."
+        max_length=500,
+        blank=True,
+        help_text="Caveats about the facts above, e.g. an uncertain date.",
     )
     # Provenance: where the text came from, so a re-import can recognise it.
     seed_file = models.CharField(max_length=300, blank=True)

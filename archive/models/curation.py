@@ -24,7 +24,11 @@ class Candidate(models.Model):
     passage = models.TextField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     entity = models.ForeignKey(
-        "Entity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        "Entity",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
         help_text="The entity it was approved as, or an alias of.",
     )
     created = models.DateTimeField(auto_now_add=True)

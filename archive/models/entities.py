@@ -11,7 +11,9 @@ class EntityKind(models.TextChoices):
 
     @property
     def plural(self):
-        return {"agency": "agencies", "contractor": "contractors", "program": "programs"}[self.value]
+        return {"agency": "agencies", "contractor": "contractors", "program": "programs"}[
+            self.value
+        ]
 
     @classmethod
     def from_plural(cls, plural):
@@ -35,7 +37,9 @@ class Entity(models.Model):
     """Shared by agencies, contractors and programs (multi-table inheritance), so mentions,
     relationships, facets and co-mention counts are one table and one query each."""
 
-    kind = models.CharField(max_length=20, choices=EntityKind.choices, db_index=True, editable=False)
+    kind = models.CharField(
+        max_length=20, choices=EntityKind.choices, db_index=True, editable=False
+    )
     name = models.CharField(max_length=300)
     slug = models.SlugField(max_length=120, unique=True)
     acronym = models.CharField(
@@ -54,7 +58,11 @@ class Entity(models.Model):
         verbose_name_plural = "entities"
 
     def __str__(self):
-        return f"{self.name} ({self.acronym})" if self.acronym and self.acronym != self.name else self.name
+        return (
+            f"{self.name} ({self.acronym})"
+            if self.acronym and self.acronym != self.name
+            else self.name
+        )
 
     @property
     def short_name(self):
@@ -125,7 +133,9 @@ class ProgramStatus(models.Model):
     status = models.CharField(max_length=20, choices=ProgramStatusChoice.choices)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     note = models.CharField(
-        max_length=300, blank=True, help_text="What the status applies to, when not the whole program."
+        max_length=300,
+        blank=True,
+        help_text="What the status applies to, when not the whole program.",
     )
     article = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="+")
     quote = models.TextField()

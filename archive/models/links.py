@@ -30,9 +30,7 @@ class Mention(models.Model):
 
     class Meta:
         ordering = ["-count", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["article", "entity"], name="unique_mention")
-        ]
+        constraints = [models.UniqueConstraint(fields=["article", "entity"], name="unique_mention")]
         indexes = [
             models.Index(fields=["entity", "article"]),
             # Facets and entity filters only ever read visible mentions.
@@ -66,7 +64,9 @@ class Relationship(models.Model):
 
     Kind = RelationshipKind
 
-    subject = models.ForeignKey("Entity", on_delete=models.CASCADE, related_name="relationships_out")
+    subject = models.ForeignKey(
+        "Entity", on_delete=models.CASCADE, related_name="relationships_out"
+    )
     kind = models.CharField(max_length=30, choices=RelationshipKind.choices)
     object = models.ForeignKey("Entity", on_delete=models.CASCADE, related_name="relationships_in")
     amount = models.CharField(max_length=100, blank=True)

@@ -84,7 +84,6 @@ class Filters:
 @dataclass
 class Hit:
     article: Article
-    rank: float
     title_html: SafeString
     snippet_html: SafeString
     entities: list[Entity] = field(default_factory=list)
@@ -202,7 +201,7 @@ class Engine:
             return cur.fetchall()
 
     def match_clause(self, query: Query) -> tuple[str, list]:
-        """" AND a.id [NOT] IN (...)" restricting articles `a` to the query ("" for a browse).
+        """ " AND a.id [NOT] IN (...)" restricting articles `a` to the query ("" for a browse).
 
         Exclusions alone ("-equifax") browse everything except what they name."""
         if query.must:
@@ -348,7 +347,11 @@ def _search(engine, text, filters, sort, page, page_size, with_facets, with_high
         sort = "newest"  # a browse has nothing to rank by
     total = engine.count(query, filters)
     # The newest `window` matches: all of them when fewer match, so facets are then exact.
-    window_ids = engine.window_ids(query, filters, window, total) if total and with_facets or total > window else []
+    window_ids = (
+        engine.window_ids(query, filters, window, total)
+        if total and with_facets or total > window
+        else []
+    )
     windowed = total > window
     rankable = window if windowed and sort == "relevance" else total
     num_pages = max(1, -(-rankable // page_size))
@@ -356,7 +359,9 @@ def _search(engine, text, filters, sort, page, page_size, with_facets, with_high
         raise PageOutOfRange(page)
     offset = (page - 1) * page_size
     ids = (
-        engine.page_ids(query, filters, sort, page_size, offset, total, window_ids if windowed else None)
+        engine.page_ids(
+            query, filters, sort, page_size, offset, total, window_ids if windowed else None
+        )
         if total
         else []
     )
@@ -365,7 +370,8 @@ def _search(engine, text, filters, sort, page, page_size, with_facets, with_high
     # Cards and matches only for what the query asks for, not what it excludes ("-Equifax").
     excluded = {" ".join(t.words) for t in query.must_not}
     named = [
-        e for e in entities_named(text)
+        e
+        for e in entities_named(text)
         if not {" ".join(words(e.name)), " ".join(words(e.acronym))} & excluded
     ]
     named_ids = {e.id for e in named}
@@ -386,7 +392,6 @@ def _search(engine, text, filters, sort, page, page_size, with_facets, with_high
         hits.append(
             Hit(
                 article=article,
-                rank=0.0,
                 title_html=mark(title) if title is not None else mark(article.title),
                 snippet_html=mark(snippet) if snippet is not None else mark(_lead(article.body)),
                 entities=ents,

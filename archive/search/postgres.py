@@ -125,7 +125,7 @@ class PostgresEngine(Engine):
         opts_title = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
         opts_body = (
             f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=20, "
-            "MaxFragments=1, FragmentDelimiter=\" … \""
+            'MaxFragments=1, FragmentDelimiter=" … "'
         )
         sql = (
             f"SELECT a.id, ts_headline('{CONFIG}', a.title, q.query, %s), "

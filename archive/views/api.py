@@ -2,8 +2,8 @@
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Prefetch
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import Prefetch
 from django.http import JsonResponse as _JsonResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
@@ -18,7 +18,13 @@ class _Encoder(DjangoJSONEncoder):
     response sniffed or embedded as HTML must not run it. Decoded values are unchanged."""
 
     def encode(self, o):
-        return super().encode(o).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        return (
+            super()
+            .encode(o)
+            .replace("<", "\\u003c")
+            .replace(">", "\\u003e")
+            .replace("&", "\\u0026")
+        )
 
 
 def JsonResponse(data, status=200, **kwargs):  # noqa: N802 - a drop-in for Django's
@@ -55,7 +61,9 @@ def _article_data(request, article: Article, mentions: list[Mention], body: bool
         "facts_note": article.facts_note or None,
     }
     for kind in EntityKind:
-        data[kind.plural] = [_entity_ref(request, m.entity, m.count) for m in mentions if m.entity.kind == kind]
+        data[kind.plural] = [
+            _entity_ref(request, m.entity, m.count) for m in mentions if m.entity.kind == kind
+        ]
     if body:
         data["body"] = article.body
     return data
@@ -64,7 +72,9 @@ def _article_data(request, article: Article, mentions: list[Mention], body: bool
 def _visible_mentions():
     return Prefetch(
         "mentions",
-        queryset=Mention.objects.visible().select_related("entity").order_by("-count", "entity__name"),
+        queryset=Mention.objects.visible()
+        .select_related("entity")
+        .order_by("-count", "entity__name"),
         to_attr="visible_mentions",
     )
 
@@ -94,18 +104,24 @@ def _links(request, page) -> dict:
 @require_GET
 def articles(request):
     try:
-        page = _page(request, Article.objects.newest_first().prefetch_related(_visible_mentions()), settings.API_PAGE_SIZE)
+        page = _page(
+            request,
+            Article.objects.newest_first().prefetch_related(_visible_mentions()),
+            settings.API_PAGE_SIZE,
+        )
     except BadRequest as exc:
         return _error(400, str(exc))
     except PageOutOfRange:
         return _error(404, "page out of range")
-    return JsonResponse({
-        "count": page.paginator.count,
-        "page": page.number,
-        "num_pages": page.paginator.num_pages,
-        **_links(request, page),
-        "results": [_article_data(request, a, a.visible_mentions) for a in page.object_list],
-    })
+    return JsonResponse(
+        {
+            "count": page.paginator.count,
+            "page": page.number,
+            "num_pages": page.paginator.num_pages,
+            **_links(request, page),
+            "results": [_article_data(request, a, a.visible_mentions) for a in page.object_list],
+        }
+    )
 
 
 @require_GET
@@ -124,41 +140,52 @@ def search(request):
         return _error(400, str(exc))
     except PageOutOfRange:
         return _error(404, "page out of range")
-    return JsonResponse({
-        "query": request.GET.get("q", ""),
-        "parsed": str(results.query),
-        "total": results.total,
-        "page": results.page,
-        "num_pages": results.num_pages,
-        "sort": results.sort,
-        # Over `window` matches, relevance ranks and facets count the `window` newest.
-        "window": results.window,
-        "windowed": results.windowed,
-        "results": [
-            {
-                "title": h.article.title,
-                "slug": h.article.slug,
-                "url": request.build_absolute_uri(h.article.get_absolute_url()),
-                "published": h.article.published.isoformat() if h.article.published else None,
-                "publication": h.article.publication,
-                "title_html": str(h.title_html),
-                "snippet": str(h.snippet_html),
-                "entities": [_entity_ref(request, e) for e in h.entities],
-                "matched_entities": [e.slug for e in h.matched_entities],
-            }
-            for h in results.hits
-        ],
-        "facets": {
-            **{
-                EntityKind(kind).value: [{"slug": f.value, "name": f.label, "count": f.count, "selected": f.selected} for f in values]
-                for kind, values in results.facets.items()
+    return JsonResponse(
+        {
+            "query": request.GET.get("q", ""),
+            "parsed": str(results.query),
+            "total": results.total,
+            "page": results.page,
+            "num_pages": results.num_pages,
+            "sort": results.sort,
+            # Over `window` matches, relevance ranks and facets count the `window` newest.
+            "window": results.window,
+            "windowed": results.windowed,
+            "results": [
+                {
+                    "title": h.article.title,
+                    "slug": h.article.slug,
+                    "url": request.build_absolute_uri(h.article.get_absolute_url()),
+                    "published": h.article.published.isoformat() if h.article.published else None,
+                    "publication": h.article.publication,
+                    "title_html": str(h.title_html),
+                    "snippet": str(h.snippet_html),
+                    "entities": [_entity_ref(request, e) for e in h.entities],
+                    "matched_entities": [e.slug for e in h.matched_entities],
+                }
+                for h in results.hits
+            ],
+            "facets": {
+                **{
+                    EntityKind(kind).value: [
+                        {"slug": f.value, "name": f.label, "count": f.count, "selected": f.selected}
+                        for f in values
+                    ]
+                    for kind, values in results.facets.items()
+                },
+                "publication": [
+                    {"name": f.label, "count": f.count, "selected": f.selected}
+                    for f in results.publications
+                ],
             },
-            "publication": [{"name": f.label, "count": f.count, "selected": f.selected} for f in results.publications],
-        },
-        "entities": [_entity_ref(request, e) | {"article_count": e.article_count} for e in results.entities],
-        "suggestions": results.suggestions,
-        "similar_entities": [_entity_ref(request, e) for e in results.similar_entities],
-    })
+            "entities": [
+                _entity_ref(request, e) | {"article_count": e.article_count}
+                for e in results.entities
+            ],
+            "suggestions": results.suggestions,
+            "similar_entities": [_entity_ref(request, e) for e in results.similar_entities],
+        }
+    )
 
 
 def _entity_data(request, e: Entity) -> dict:
@@ -172,7 +199,11 @@ def _entity_data(request, e: Entity) -> dict:
 @require_GET
 def entities(request):
     kind = request.GET.get("kind", "")
-    qs = Entity.objects.with_article_counts().prefetch_related("aliases").order_by("-article_count", "name")
+    qs = (
+        Entity.objects.with_article_counts()
+        .prefetch_related("aliases")
+        .order_by("-article_count", "name")
+    )
     if kind:
         if kind not in EntityKind.values:
             return _error(400, "kind: must be one of agency, contractor, program")
@@ -184,7 +215,12 @@ def entities(request):
 def entity_detail(request, kind, slug):
     if kind not in EntityKind.values:
         return _error(404, "kind: must be one of agency, contractor, program")
-    entity = Entity.objects.with_article_counts().prefetch_related("aliases").filter(kind=kind, slug=slug).first()
+    entity = (
+        Entity.objects.with_article_counts()
+        .prefetch_related("aliases")
+        .filter(kind=kind, slug=slug)
+        .first()
+    )
     if entity is None:
         try:
             _, moved_to = selectors.resolve_entity(EntityKind(kind).plural, slug)
@@ -194,11 +230,20 @@ def entity_detail(request, kind, slug):
         return redirect("api-entity", target.kind, target.slug, permanent=True)
     page = selectors.entity_page(entity)
     data = _entity_data(request, entity)
-    data["parent"] = _entity_ref(request, page.detail.parent) if getattr(page.detail, "parent", None) else None
+    data["parent"] = (
+        _entity_ref(request, page.detail.parent) if getattr(page.detail, "parent", None) else None
+    )
     data["children"] = [_entity_ref(request, c) for c in page.children]
     data["status"] = getattr(page.detail, "status", None) or None
     data["status_history"] = [
-        {"status": s.status, "year": s.year, "note": s.note or None, "article": s.article.slug, "quote": s.quote} for s in page.statuses
+        {
+            "status": s.status,
+            "year": s.year,
+            "note": s.note or None,
+            "article": s.article.slug,
+            "quote": s.quote,
+        }
+        for s in page.statuses
     ]
     data["articles"] = [
         {

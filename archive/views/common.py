@@ -28,7 +28,10 @@ def run_search(params: QueryDict, page_size: int, **options):
     if not filterset.is_valid():
         raise BadRequest(filterset.errors_text())
     results = search(
-        **filterset.search_args(), page=page_number(params.get("page")), page_size=page_size, **options
+        **filterset.search_args(),
+        page=page_number(params.get("page")),
+        page_size=page_size,
+        **options,
     )
     return filterset, results
 

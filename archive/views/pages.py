@@ -67,15 +67,36 @@ def search_export(request):
     response["Content-Disposition"] = 'attachment; filename="archive-search.csv"'
     response["X-Total-Matches"] = str(results.total)
     writer = csv.writer(response)
-    writer.writerow(["title", "published", "publication", "source_url", "archive_url", "agencies", "contractors", "programs"])
+    writer.writerow(
+        [
+            "title",
+            "published",
+            "publication",
+            "source_url",
+            "archive_url",
+            "agencies",
+            "contractors",
+            "programs",
+        ]
+    )
     for hit in results.hits:
         a = hit.article
-        by_kind = {k.value: "; ".join(e.short_name for e in hit.entities if e.kind == k) for k in EntityKind}
-        writer.writerow([
-            a.title, a.published or "", a.publication, a.source_url,
-            request.build_absolute_uri(a.get_absolute_url()),
-            by_kind["agency"], by_kind["contractor"], by_kind["program"],
-        ])
+        by_kind = {
+            k.value: "; ".join(e.short_name for e in hit.entities if e.kind == k)
+            for k in EntityKind
+        }
+        writer.writerow(
+            [
+                a.title,
+                a.published or "",
+                a.publication,
+                a.source_url,
+                request.build_absolute_uri(a.get_absolute_url()),
+                by_kind["agency"],
+                by_kind["contractor"],
+                by_kind["program"],
+            ]
+        )
     return response
 
 

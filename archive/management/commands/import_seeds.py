@@ -11,9 +11,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("paths", nargs="*", help="Seed files or folders (default: everything in seeds/).")
+        parser.add_argument(
+            "paths", nargs="*", help="Seed files or folders (default: everything in seeds/)."
+        )
         parser.add_argument("--json", action="store_true", help="Print the summary as JSON.")
-        parser.add_argument("--dry-run", action="store_true", help="Report what would change; write nothing.")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="Report what would change; write nothing."
+        )
 
     def handle(self, *args, paths, json, dry_run, **options):
         try:

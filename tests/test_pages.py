@@ -984,3 +984,10 @@ def test_csv_export_lists_every_match_in_order(seeded, client):
     rows = response.content.decode().strip().splitlines()
     assert rows[0].startswith("title,published")
     assert len(rows) == 11 and response["X-Total-Matches"] == "10"
+
+
+def test_active_filters_are_shown_with_a_link_that_removes_each(seeded, client):
+    """With no results there are no facets, so the filters must still be visible and removable."""
+    html = client.get("/search/?q=zzzzqqq&agency=hsi&published_after=2020-01-01").content.decode()
+    assert 'href="?q=zzzzqqq&amp;published_after=2020-01-01"' in html  # removes agency=hsi
+    assert 'href="?q=zzzzqqq&amp;agency=hsi"' in html  # removes the date

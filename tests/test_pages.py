@@ -631,7 +631,7 @@ QUERY_BOUNDS = [
     (
         "/search/?q=zzzzqqq",
         12,
-    ),  # 6 SQLite, 7 PostgreSQL: no hits, spelling suggestions (+3: the search's savepoint pair, PostgreSQL's SET LOCAL)
+    ),  # 6 SQLite, 7 PostgreSQL: no hits, spelling (+3: savepoint pair, PostgreSQL's SET LOCAL)
     ("/search/", 12),  # 7 (+3: the search's savepoint pair, PostgreSQL's SET LOCAL)
     ("/search/help/", 2),  # 0
     ("/search/export.csv?q=ICE", 14),  # 9 (+3: the search's savepoint pair, PostgreSQL's SET LOCAL)

@@ -229,7 +229,8 @@ def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -
                 continue
             if claim["quote"] not in article.body:
                 raise IngestError(
-                    f"catalogue: status of {item['slug']!r}: quote not found in article {article.slug!r}"
+                    f"catalogue: status of {item['slug']!r}: "
+                    f"quote not found in article {article.slug!r}"
                 )
             row, created = ProgramStatus.objects.get_or_create(
                 program_id=program.pk,

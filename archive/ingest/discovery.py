@@ -106,7 +106,8 @@ def find(text: str) -> list[Suggestion]:
 
     for m in LONG_THEN_ACR.finditer(text):
         long_name, acr = m.group(1), m.group(2)
-        # The name may start mid-phrase ("by the National Archives"); keep the part the acronym fits.
+        # The name may start mid-phrase ("by the National Archives"): keep the part the
+        # acronym fits.
         words = long_name.split()
         for i in range(len(words) - 1):
             tail = " ".join(words[i:])

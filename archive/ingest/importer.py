@@ -114,10 +114,12 @@ class Summary:
                 else ""
             )
             + ")",
-            f"Relationships: {s['relationships_created']} created, {s['relationships_updated']} updated, "
-            f"{s['relationships_unchanged']} unchanged, {s['relationships_left_alone']} edited left alone; "
+            f"Relationships: {s['relationships_created']} created, "
+            f"{s['relationships_updated']} updated, {s['relationships_unchanged']} unchanged, "
+            f"{s['relationships_left_alone']} edited left alone; "
             f"program statuses: {s['statuses_created']} created",
-            f"Suggested entities: {s['candidates_created']} new, {s['candidates_pending']} waiting for review",
+            f"Suggested entities: {s['candidates_created']} new, "
+            f"{s['candidates_pending']} waiting for review",
         ]
         for c in self.new_candidates:
             out.append(

@@ -66,6 +66,28 @@ def checked(raw: RawArticle, where: str) -> RawArticle:
     return raw
 
 
+def _article(
+    facts: dict, paragraphs: list[str], path: Path, line: int, where: str, publication: str = ""
+) -> RawArticle:
+    """One article from its facts (a manifest entry or a front-matter block), checked."""
+    title = facts.get("title", "").strip()
+    return checked(
+        RawArticle(
+            slug=facts.get("slug") or slugify(title)[:200] or f"article-{line}",
+            title=title,
+            body="\n".join(paragraphs),
+            published=parse_date(facts.get("published", ""), where),
+            publication=facts.get("publication", publication),
+            source_url=facts.get("source_url", ""),
+            dept=facts.get("dept", ""),
+            facts_note=facts.get("facts_note", ""),
+            seed_file=path.name,
+            seed_line=line,
+        ),
+        where,
+    )
+
+
 def read_text(path: Path) -> list[str]:
     """The file's lines, or an IngestError naming the file and line of the first bad byte."""
     if not path.exists():
@@ -138,7 +160,7 @@ def read_plain(path: Path, manifest: dict) -> list[RawArticle]:
 
     publication = manifest.get("publication", "")
     articles = []
-    for n, (entry, start) in enumerate(zip(entries, starts), 1):
+    for n, (entry, start) in enumerate(zip(entries, starts, strict=True), 1):
         end = starts[n] if n < len(starts) else len(lines)
         paragraphs = [line.strip() for line in lines[start:end] if line.strip()]
         where = f"{path}:{start + 1}: article {n}"
@@ -147,23 +169,7 @@ def read_plain(path: Path, manifest: dict) -> list[RawArticle]:
         title = entry.get("title", "").strip()
         if not title:
             raise IngestError(f"{where}: the manifest gives no title")
-        articles.append(
-            checked(
-                RawArticle(
-                    slug=entry.get("slug") or slugify(title)[:200] or f"article-{start + 1}",
-                    title=title,
-                    body="\n".join(paragraphs),
-                    published=parse_date(entry.get("published", ""), where),
-                    publication=entry.get("publication", publication),
-                    source_url=entry.get("source_url", ""),
-                    dept=entry.get("dept", ""),
-                    facts_note=entry.get("facts_note", ""),
-                    seed_file=path.name,
-                    seed_line=start + 1,
-                ),
-                where,
-            )
-        )
+        articles.append(_article(entry, paragraphs, path, start + 1, where, publication))
     return articles
 
 
@@ -211,23 +217,7 @@ def read_markdown(path: Path) -> list[RawArticle]:
         paragraphs = _paragraphs(lines[body_start:i])
         if not paragraphs:
             raise IngestError(f"{where}: empty article {title!r}")
-        articles.append(
-            checked(
-                RawArticle(
-                    slug=meta.get("slug") or slugify(title)[:200] or f"article-{block_start + 1}",
-                    title=title,
-                    body="\n".join(paragraphs),
-                    published=parse_date(meta.get("published", ""), where),
-                    publication=meta.get("publication", ""),
-                    source_url=meta.get("source_url", ""),
-                    dept=meta.get("dept", ""),
-                    facts_note=meta.get("facts_note", ""),
-                    seed_file=path.name,
-                    seed_line=block_start + 1,
-                ),
-                where,
-            )
-        )
+        articles.append(_article(meta, paragraphs, path, block_start + 1, where))
     if not articles:
         raise IngestError(f"{path}:1: no articles (each starts with a --- front-matter block)")
     return articles

@@ -51,6 +51,8 @@ class Entity(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
+    KIND = ""  # set by each subclass
+
     objects = EntityQuerySet.as_manager()
 
     class Meta:
@@ -64,6 +66,14 @@ class Entity(models.Model):
             else self.name
         )
 
+    def save(self, *args, **kwargs):
+        if not self.kind and self.KIND:
+            self.kind = self.KIND  # each subclass sets its kind
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("entity", args=[self.kind_plural, self.slug])
+
     @property
     def short_name(self):
         return self.acronym or self.name
@@ -71,16 +81,6 @@ class Entity(models.Model):
     @property
     def kind_plural(self):
         return EntityKind(self.kind).plural
-
-    def get_absolute_url(self):
-        return reverse("entity", args=[self.kind_plural, self.slug])
-
-    def save(self, *args, **kwargs):
-        if not self.kind and self.KIND:
-            self.kind = self.KIND
-        super().save(*args, **kwargs)
-
-    KIND = ""
 
     def names(self):
         """Every name this entity goes by, as (text, case_sensitive) pairs."""

@@ -221,7 +221,10 @@ class Engine:
         else:
             where, params = filters.sql("a", drive=True)
             match, mparams = self.match_clause(query)
-            sql = f"SELECT a.id FROM archive_article a WHERE {where}{match} ORDER BY a.id DESC LIMIT %s"
+            sql = (
+                f"SELECT a.id FROM archive_article a WHERE {where}{match} "
+                "ORDER BY a.id DESC LIMIT %s"
+            )
             params = [*params, *mparams, window]
         return [r[0] for r in self.fetch(sql, params)]
 

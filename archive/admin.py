@@ -5,7 +5,7 @@
 - A mention an editor adds is origin="editor"; a state an editor sets (confirmed/rejected)
   is kept by the linker. Deleting a mention the linker found would only bring it back on
   the next import, so in the inlines it becomes "rejected" instead.
-- A relationship an editor saves is marked `edited`; the catalogue leaves it alone.
+- A relationship an editor saves records the fields changed in `edited_fields`.
 - Merging, approving and rejecting suggested names live in ingest/curation.py; the actions
   here call them and record every change in the admin history.
 """
@@ -15,7 +15,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -23,7 +23,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 
 from .ingest import curation
-from .ingest.text import fold_key
 from .models import (
     Agency,
     Alias,
@@ -41,12 +40,13 @@ from .models import (
 )
 from .models.articles import ARTICLE_CURATED_FIELDS
 from .models.entities import ENTITY_CURATED_FIELDS
+from .names.text import fold_key
 
 admin.site.site_header = "Surveillance archive"
 admin.site.site_title = "Surveillance archive"
 admin.site.index_title = "Curation"
 
-VISIBLE = ~Q(mentions__state=Mention.State.REJECTED)
+VISIBLE = Mention.visible_q("mentions__")
 # Actions offered both on the list and on an object's own change form (Django 6.1).
 LIST_AND_FORM = [admin.ActionLocation.CHANGE_LIST, admin.ActionLocation.CHANGE_FORM]
 
@@ -61,9 +61,7 @@ def record_edits(obj, form, curated) -> list[str]:
 
 def _from_catalogue(obj) -> bool:
     """Could the catalogue re-create this on import? (Editors' own additions cannot.)"""
-    if isinstance(obj, Alias):
-        return obj.origin == Alias.Origin.CATALOGUE
-    return isinstance(obj, Relationship | ProgramStatus | Entity)
+    return Suppression.of(obj) is not None
 
 
 class SuppressOnDelete:
@@ -172,8 +170,8 @@ class RelationshipOutInline(admin.StackedInline):
     model = Relationship
     form = RelationshipForm
     fk_name = "subject"
-    fields = [("kind", "object"), "article", "quote", ("amount", "period"), "edited"]
-    readonly_fields = ["edited"]
+    fields = [("kind", "object"), "article", "quote", ("amount", "period"), "edited_fields"]
+    readonly_fields = ["edited_fields"]
     autocomplete_fields = ["object", "article"]
     extra = 0
     verbose_name_plural = "relationships (this entity is the subject)"
@@ -230,7 +228,9 @@ class CurationAdmin(admin.ModelAdmin):
             if model is Mention and (id(obj) in new or "entity" in changed.get(id(obj), [])):
                 obj.origin = Mention.Origin.EDITOR
             elif model is Relationship:
-                obj.edited = True
+                obj.mark_edited(
+                    Relationship.IMPORTED_FIELDS if id(obj) in new else changed.get(id(obj), [])
+                )
             elif model is Alias:
                 request._archive_relink_all = True
                 # Any alias an editor touched is theirs: the catalogue sync leaves it alone.
@@ -672,8 +672,8 @@ class MentionAdmin(admin.ModelAdmin):
 @admin.register(Relationship)
 class RelationshipAdmin(SuppressOnDelete, admin.ModelAdmin):
     form = RelationshipForm
-    list_display = ["subject", "kind", "object", "amount", "period", "article", "edited"]
-    list_filter = ["kind", "edited", "subject__kind", "object__kind"]
+    list_display = ["subject", "kind", "object", "amount", "period", "article", "edited_fields"]
+    list_filter = ["kind", EditedFilter, "subject__kind", "object__kind"]
     search_fields = [
         "subject__name",
         "subject__acronym",
@@ -683,11 +683,12 @@ class RelationshipAdmin(SuppressOnDelete, admin.ModelAdmin):
         "article__title",
     ]
     autocomplete_fields = ["subject", "object", "article"]
-    readonly_fields = ["edited"]
+    readonly_fields = ["edited_fields"]
     list_select_related = ["subject", "object", "article"]
 
     def save_model(self, request, obj, form, change):
-        obj.edited = True  # the catalogue leaves an edited relationship alone
+        # The catalogue leaves the fields an editor set alone (all of a new one's).
+        obj.mark_edited(form.changed_data if change else Relationship.IMPORTED_FIELDS)
         super().save_model(request, obj, form, change)
 
 
@@ -728,14 +729,14 @@ class EntityRedirectAdmin(admin.ModelAdmin):
 class CandidateStatusFilter(admin.SimpleListFilter):
     """The review queue: pending candidates unless the editor asks for others."""
 
-    title = "status"
-    parameter_name = "status"
+    title = "state"
+    parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [*Candidate.Status.choices, ("all", "All")]
+        return [*Candidate.State.choices, ("all", "All")]
 
     def value(self):
-        return super().value() or Candidate.Status.PENDING
+        return super().value() or Candidate.State.PENDING
 
     def choices(self, changelist):
         for lookup, title in self.lookup_choices:
@@ -748,7 +749,7 @@ class CandidateStatusFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() == "all":
             return queryset
-        return queryset.filter(status=self.value())
+        return queryset.filter(state=self.value())
 
 
 class CandidateForm(forms.ModelForm):
@@ -761,12 +762,12 @@ class CandidateForm(forms.ModelForm):
             "suggested_kind",
             "article",
             "passage",
-            "status",
+            "state",
             "entity",
         ]
         help_texts = {
             "entity": "To approve this name as an alias of an existing entity, choose the entity, "
-            "set the status to Approved and save. To make it a new entity, use the actions on "
+            "set the state to Approved and save. To make it a new entity, use the actions on "
             "the list.",
         }
 
@@ -776,7 +777,7 @@ class CandidateForm(forms.ModelForm):
         if name and self.instance.pk is None:
             if Candidate.objects.filter(key=fold_key(name)).exists():
                 self.add_error("name", "This name was already suggested.")
-        if data.get("status") == Candidate.Status.APPROVED and not data.get("entity"):
+        if data.get("state") == Candidate.State.APPROVED and not data.get("entity"):
             self.add_error(
                 "entity",
                 "Choose the entity this name is an alias of, or approve it as a new "
@@ -795,7 +796,7 @@ class CandidateAdmin(admin.ModelAdmin):
         "suggested_kind",
         "article",
         "passage_short",
-        "status",
+        "state",
         "entity",
     ]
     list_filter = [CandidateStatusFilter, "reason", "suggested_kind"]
@@ -825,9 +826,9 @@ class CandidateAdmin(admin.ModelAdmin):
         if not change:
             obj.key = fold_key(obj.name)
         becomes_alias = (
-            obj.status == Candidate.Status.APPROVED
+            obj.state == Candidate.State.APPROVED
             and obj.entity_id
-            and ({"status", "entity"} & set(form.changed_data))
+            and ({"state", "entity"} & set(form.changed_data))
         )
         super().save_model(request, obj, form, change)
         if becomes_alias:
@@ -840,7 +841,7 @@ class CandidateAdmin(admin.ModelAdmin):
             )
 
     def _approve(self, request, queryset, kind):
-        pending = list(queryset.exclude(status=Candidate.Status.APPROVED).select_related("article"))
+        pending = list(queryset.exclude(state=Candidate.State.APPROVED).select_related("article"))
         created = curation.approve_candidates(pending, kind)
         for c in pending:  # each now points at the entity made for it
             self.log_addition(request, c.entity, f"Approved suggested name “{c.name}”.")
@@ -888,13 +889,13 @@ class CandidateAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 f"No entity chosen for {', '.join(missing)}: open each, choose the entity, "
-                "then run this action (or set the status to Approved and save).",
+                "then run this action (or set the state to Approved and save).",
                 messages.WARNING,
             )
 
     @admin.action(description="Reject", location=LIST_AND_FORM)
     def reject(self, request, queryset):
-        candidates = list(queryset.exclude(status=Candidate.Status.REJECTED))
+        candidates = list(queryset.exclude(state=Candidate.State.REJECTED))
         n = curation.reject_candidates(candidates)
         for c in candidates:
             self.log_change(request, c, "Rejected; the import will not suggest it again.")

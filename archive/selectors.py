@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, Q
 from django.http import Http404
 
-from .ingest.text import sentence_around
 from .models import (
     Agency,
     Article,
@@ -21,10 +20,10 @@ from .models import (
     Program,
     Relationship,
 )
+from .names.text import sentence_around
 from .search.base import MARK_END, MARK_START, mark
 
 PASSAGES_PER_ARTICLE = 3
-VISIBLE_STATES = [Mention.State.AUTO, Mention.State.CONFIRMED]
 
 
 # -- home and indexes -------------------------------------------------------------------
@@ -87,7 +86,7 @@ def article_page(slug: str) -> ArticlePage:
     # One filter() call, so the state condition applies to the same mention rows it counts.
     related = (
         Article.objects.exclude(pk=article.pk)
-        .filter(mentions__entity_id__in=ids, mentions__state__in=VISIBLE_STATES)
+        .filter(Mention.visible_q("mentions__"), mentions__entity_id__in=ids)
         .annotate(shared=Count("mentions__entity", distinct=True))
         .order_by("-shared", F("published").desc(nulls_last=True), "-id")[:5]
     )

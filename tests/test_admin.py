@@ -158,8 +158,8 @@ def test_agency_list_shows_parent_and_children(seeded, admin_client):
     ("params", "expected"),
     [
         ({}, {CREW, NIYA}),
-        ({"status": "rejected"}, {"Refused"}),
-        ({"status": "all"}, {CREW, NIYA, "Refused"}),
+        ({"state": "rejected"}, {"Refused"}),
+        ({"state": "all"}, {CREW, NIYA, "Refused"}),
     ],
 )
 def test_candidate_queue_defaults_to_pending(seeded, admin_client, params, expected):
@@ -169,7 +169,7 @@ def test_candidate_queue_defaults_to_pending(seeded, admin_client, params, expec
         reason="company",
         article=Article.objects.first(),
         passage="…",
-        status="rejected",
+        state="rejected",
     )
     response = admin_client.get(url(Candidate, "changelist"), params)
     assert {c.name for c in response.context["cl"].result_list} == expected
@@ -348,7 +348,7 @@ def test_relationship_edited_in_admin_is_kept(seeded, admin_client):
     }
     assert admin_client.post(url(Relationship, "change", rel.pk), data).status_code == 302
     rel.refresh_from_db()
-    assert (rel.amount, rel.edited) == ("$1", True)
+    assert (rel.amount, rel.edited_fields) == ("$1", ["amount"])
     summary = reimport()
     rel.refresh_from_db()
     assert rel.amount == "$1"
@@ -368,8 +368,8 @@ def test_relationship_edited_in_entity_inline_is_marked_edited(seeded, admin_cli
     response = admin_client.post(url(Contractor, "change", amazon.pk), data)
     assert response.status_code == 302
     rel.refresh_from_db()
-    assert (rel.period, rel.edited) == ("2019–2021", True)
-    assert Relationship.objects.filter(edited=True).count() == 1
+    assert (rel.period, rel.edited_fields) == ("2019–2021", ["period"])
+    assert Relationship.objects.exclude(edited_fields=[]).count() == 1
     amazon.refresh_from_db()
     assert amazon.edited_fields == []
     reimport()
@@ -406,7 +406,7 @@ def test_approve_candidate_as_contractor(seeded, admin_client):
         "CREW",
     )
     candidate.refresh_from_db()
-    assert (candidate.status, candidate.entity_id) == ("approved", entity.pk)
+    assert (candidate.state, candidate.entity_id) == ("approved", entity.pk)
     m = Mention.objects.get(entity=entity)
     assert m.article_id == candidate.article_id
     # "Citizens for … Washington (CREW)" is one mention; "CREW" later is another.
@@ -425,14 +425,14 @@ def test_reject_candidate_is_not_suggested_again(seeded, admin_client):
     candidate = Candidate.objects.get(name=NIYA)
     run_action(admin_client, Candidate, "reject", [candidate])
     candidate.refresh_from_db()
-    assert candidate.status == "rejected"
+    assert candidate.state == "rejected"
     assert LogEntry.objects.filter(object_id=str(candidate.pk), action_flag=CHANGE).exists()
     count = Candidate.objects.count()
     summary = reimport()
     assert summary.stats["candidates_created"] == 0
     assert Candidate.objects.count() == count
     candidate.refresh_from_db()
-    assert candidate.status == "rejected"
+    assert candidate.state == "rejected"
     assert not Entity.objects.filter(name=NIYA).exists()
 
 
@@ -444,14 +444,14 @@ def test_approve_candidate_as_alias(seeded, admin_client, how):
     assert not Mention.objects.filter(entity=sec, article_id=candidate.article_id).exists()
     if how == "form":
         page = admin_client.get(url(Candidate, "change", candidate.pk))
-        data = form_data(page) | {"entity": sec.pk, "status": "approved"}
+        data = form_data(page) | {"entity": sec.pk, "state": "approved"}
         assert admin_client.post(url(Candidate, "change", candidate.pk), data).status_code == 302
     else:
         candidate.entity = sec
         candidate.save()
         run_action(admin_client, Candidate, "approve_as_alias", [candidate])
     candidate.refresh_from_db()
-    assert candidate.status == "approved"
+    assert candidate.state == "approved"
     assert {(a.name, a.case_sensitive, a.origin) for a in sec.aliases.all()} >= {
         (CREW, False, "editor"),
         ("CREW", True, "editor"),
@@ -488,7 +488,7 @@ def test_approve_as_alias_needs_an_entity(seeded, admin_client):
     candidate = Candidate.objects.get(name=CREW)
     page = admin_client.get(url(Candidate, "change", candidate.pk))
     response = admin_client.post(
-        url(Candidate, "change", candidate.pk), form_data(page) | {"status": "approved"}
+        url(Candidate, "change", candidate.pk), form_data(page) | {"state": "approved"}
     )
     assert response.status_code == 200
     assert "entity" in response.context["adminform"].form.errors

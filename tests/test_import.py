@@ -203,7 +203,7 @@ def snapshot() -> dict:
             )
         ),
         "statuses": sorted(ProgramStatus.objects.values_list("program__slug", "status", "year")),
-        "candidates": sorted(Candidate.objects.values_list("key", "status")),
+        "candidates": sorted(Candidate.objects.values_list("key", "state")),
     }
 
 
@@ -728,7 +728,7 @@ def test_markdown_material_suggests_its_unknown_names(seeded):
         ("Border Analytics Program", "BAP", MD_ARTICLES[1][0]),
     }
     acme = Candidate.objects.get(name="Acme Biometrics, Inc.")
-    assert (acme.reason, acme.suggested_kind, acme.status) == ("company", "contractor", "pending")
+    assert (acme.reason, acme.suggested_kind, acme.state) == ("company", "contractor", "pending")
     bap = Candidate.objects.get(acronym="BAP")
     assert (bap.reason, bap.suggested_kind) == ("definition", "program")
     assert "Border Analytics Program (BAP)" in bap.passage

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from archive.ingest.importer import is_acronym_like
-from archive.ingest.linker import Linker, Name
-from archive.ingest.text import fold_quotes
+from archive.names.linker import Linker, Name, is_acronym_like
+from archive.names.text import fold_quotes
 from archive.models import Article, Entity, Mention
 
 PRESENT = "present"
@@ -410,7 +409,7 @@ def test_spans_never_cross_a_paragraph_in_the_seed(seeded):
 # Linker unit tests on short strings (a Linker built from fixtures/catalogue.json, no database)
 # ---------------------------------------------------------------------------------------------
 def _catalogue_linker() -> tuple[Linker, dict[int, str]]:
-    """Names exactly as importer.build_linker makes them: name and aliases case-insensitive
+    """Names exactly as archive.names.linker.build_linker makes them: name and aliases case-insensitive
     unless acronym-like, acronym and acronym_aliases case-sensitive."""
     names, slugs = [], {}
     for i, e in enumerate(CATALOGUE["entities"], 1):

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from django.conf import settings
 
-from ..ingest.importer import _entity_names, build_linker
 from ..models import Alias, Entity
+from ..names.linker import build_linker, entity_names
 
 # Sentence boundary inside a paragraph: end punctuation (optionally a closing quote), space,
 # then something that starts a sentence.
@@ -104,7 +104,7 @@ class Corpus:
         self.rng = random.Random(seed)
         self.words = words
         linker = build_linker()
-        self.entity_text_names = _entity_names()  # id -> "name acronym aliases"
+        self.entity_text_names = entity_names()  # id -> "name acronym aliases"
         entities = list(Entity.objects.order_by("id"))
         if not entities:
             raise RuntimeError("The catalogue is empty: import the seeds first.")

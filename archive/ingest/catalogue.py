@@ -91,19 +91,9 @@ def sync_entities(data: dict, stats: Counter) -> dict[str, Entity]:
             stats["entities_created"] += 1
         else:
             obj = model.objects.get(pk=entity.pk)
-            changed = [
-                f for f, v in wanted.items() if f not in obj.edited_fields and getattr(obj, f) != v
-            ]
-            stats["entity_fields_left_alone"] += sum(
-                1 for f, v in wanted.items() if f in obj.edited_fields and getattr(obj, f) != v
-            )
-            if changed:
-                for f in changed:
-                    setattr(obj, f, wanted[f])
-                obj.save(update_fields=[*changed, "updated"])
-                stats["entities_updated"] += 1
-            else:
-                stats["entities_unchanged"] += 1
+            changed, left_alone = obj.sync_from_import(wanted)
+            stats["entity_fields_left_alone"] += left_alone
+            stats["entities_updated" if changed else "entities_unchanged"] += 1
         by_slug[slug] = obj
     # Parents and aliases need every entity to exist first. A merged-away slug's names
     # belong to the entity it was merged into, so aliases are gathered per surviving entity.
@@ -120,7 +110,7 @@ def sync_entities(data: dict, stats: Counter) -> dict[str, Entity]:
         names.update(dict(_catalogue_names(item)))
         if item["slug"] in redirects:
             continue
-        if item["kind"] == EntityKind.AGENCY and "parent" not in obj.edited_fields:
+        if item["kind"] == EntityKind.AGENCY:
             parent = (
                 _resolve(item.get("parent", ""), redirects, by_slug) if item.get("parent") else None
             )
@@ -130,13 +120,17 @@ def sync_entities(data: dict, stats: Counter) -> dict[str, Entity]:
                 )
             if parent is not None and parent.pk == obj.pk:
                 parent = None  # its parent was merged into it
-            if obj.parent_id != (parent.pk if parent else None):
-                obj.parent_id = parent.pk if parent else None
-                obj.save(update_fields=["parent"])
+            # Field "parent" (as editors' edited_fields name it) stored as parent_id.
+            if "parent" not in obj.edited_fields:
+                obj.sync_from_import({"parent_id": parent.pk if parent else None})
     entities = {e.pk: e for e in by_slug.values()}
     for pk, names in wanted.items():
         entity = entities[pk]
-        names = {n: cs for n, cs in names.items() if f"{entity.slug}|{n}" not in gone["alias"]}
+        names = {
+            n: cs
+            for n, cs in names.items()
+            if Suppression.key_for(entity.slug, n) not in gone["alias"]
+        }
         _sync_aliases(entity, names, stats)
     return by_slug
 
@@ -170,10 +164,8 @@ def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -
     articles = {a.slug: a for a in Article.objects.only("id", "slug", "body")}
     gone = suppressed()
     for rel in data.get("relationships", []):
-        if (
-            f"{rel['subject']}|{rel['kind']}|{rel['object']}|{rel['article']}"
-            in gone["relationship"]
-        ):
+        key = Suppression.key_for(rel["subject"], rel["kind"], rel["object"], rel["article"])
+        if key in gone["relationship"]:
             stats["relationships_left_alone"] += 1
             continue
         article = articles.get(rel["article"])
@@ -206,13 +198,12 @@ def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -
                 subject=subject, kind=rel["kind"], object=obj, article=article, **fields
             )
             stats["relationships_created"] += 1
-        elif existing.edited:
-            stats["relationships_left_alone"] += 1
-        elif any(getattr(existing, f) != v for f, v in fields.items()):
-            for f, v in fields.items():
-                setattr(existing, f, v)
-            existing.save()
+            continue
+        changed, left_alone = existing.sync_from_import(fields)
+        if changed:
             stats["relationships_updated"] += 1
+        elif left_alone or existing.edited_fields:
+            stats["relationships_left_alone"] += 1
         else:
             stats["relationships_unchanged"] += 1
 
@@ -223,8 +214,9 @@ def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -
             continue
         for claim in history:
             article = articles.get(claim["article"])
-            year = claim.get("year") if claim.get("year") is not None else ""
-            key = f"{item['slug']}|{claim['status']}|{year}|{claim['article']}"
+            key = Suppression.key_for(
+                item["slug"], claim["status"], claim.get("year"), claim["article"]
+            )
             if article is None or key in gone["status"]:
                 continue
             if claim["quote"] not in article.body:
@@ -253,7 +245,5 @@ def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -
         )
         if current:
             row = Program.objects.filter(pk=program.pk).first()
-            if row and "status" not in row.edited_fields and row.status != current:
-                row.status = current
-                row.save(update_fields=["status"])
+            if row and row.sync_from_import({"status": current})[0]:
                 stats["entities_updated"] += 1

@@ -12,7 +12,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, Q
 from django.utils.text import slugify
 
 from ..models import (
@@ -28,6 +27,8 @@ from ..models import (
     Relationship,
     Suppression,
 )
+from ..names.linker import build_linker, is_acronym_like
+from ..names.text import fold_key
 from . import importer
 from .catalogue import MODEL_FOR_KIND
 
@@ -77,25 +78,21 @@ def relink_articles(articles=None) -> Counter:
     articles = list(Article.objects.all() if articles is None else articles)
     stats: Counter = Counter()
     with transaction.atomic():
-        importer.link_articles(articles, stats, importer.build_linker())
+        importer.link_articles(articles, stats, build_linker())
     return stats
 
 
 # --- merging -------------------------------------------------------------------------
 
 
-def _fold(name: str) -> str:
-    return " ".join(name.split()).casefold()
-
-
 def _add_alias(target: Entity, name: str, case_sensitive: bool, stats: Counter) -> None:
     name = name.strip()
     if not name:
         return
-    taken = {_fold(target.name)} | {_fold(a.name) for a in target.aliases.all()}
+    taken = {fold_key(target.name)} | {fold_key(a.name) for a in target.aliases.all()}
     if target.acronym:
-        taken.add(_fold(target.acronym))
-    if _fold(name) in taken:
+        taken.add(fold_key(target.acronym))
+    if fold_key(name) in taken:
         return
     Alias.objects.create(
         entity=target, name=name, case_sensitive=case_sensitive, origin=Alias.Origin.EDITOR
@@ -139,8 +136,10 @@ def _merge_relationships(target: Entity, other: Entity, stats: Counter) -> None:
             ).exclude(pk=rel.pk)
             if rel.subject_id == rel.object_id or duplicate.exists():
                 # "X is part of X", or one the target already has: drop it.
-                if rel.edited:
-                    duplicate.update(edited=True)
+                if rel.edited_fields:
+                    for kept in duplicate:
+                        kept.mark_edited(rel.edited_fields)
+                        kept.save(update_fields=["edited_fields"])
                 rel.delete()
                 stats["relationships_dropped"] += 1
             else:
@@ -204,7 +203,7 @@ def merge_entities(target: Entity, others, user=None) -> MergeResult:
             articles |= _merge_mentions(target, other, stats)
             for alias in other.aliases.all():
                 _add_alias(target, alias.name, alias.case_sensitive, stats)
-            _add_alias(target, other.name, importer.is_acronym_like(other.name), stats)
+            _add_alias(target, other.name, is_acronym_like(other.name), stats)
             if other.acronym:
                 _add_alias(target, other.acronym, True, stats)
             _merge_relationships(target, other, stats)
@@ -228,17 +227,6 @@ def merge_entities(target: Entity, others, user=None) -> MergeResult:
     return result
 
 
-def merge_target_by_mentions(entities) -> Entity:
-    """The default target: the entity with the most (visible) mentions, then the oldest."""
-    ids = [e.pk for e in entities]
-    return (
-        Entity.objects.filter(pk__in=ids)
-        .annotate(n=Count("mentions", filter=~Q(mentions__state=Mention.State.REJECTED)))
-        .order_by("-n", "pk")
-        .first()
-    )
-
-
 # --- candidates ----------------------------------------------------------------------
 
 
@@ -260,7 +248,7 @@ def approve_candidates(candidates, as_kind, user=None) -> list[Entity]:
     created = []
     with transaction.atomic():
         for c in candidates:
-            if c.status == Candidate.Status.APPROVED and c.entity_id:
+            if c.state == Candidate.State.APPROVED and c.entity_id:
                 continue
             entity = model.objects.create(
                 name=c.name.strip(),
@@ -269,8 +257,8 @@ def approve_candidates(candidates, as_kind, user=None) -> list[Entity]:
                 kind=kind,
                 reviewed=True,
             )
-            c.status, c.entity = Candidate.Status.APPROVED, entity
-            c.save(update_fields=["status", "entity"])
+            c.state, c.entity = Candidate.State.APPROVED, entity
+            c.save(update_fields=["state", "entity"])
             created.append(entity)
             _log(user, entity, 1, f"Approved suggested name “{c.name}” as {kind.label.lower()}.")
         if created:
@@ -283,11 +271,11 @@ def approve_candidate_as_alias(candidate, entity, user=None) -> Alias | None:
     entity = Entity.objects.get(pk=entity.pk)
     stats: Counter = Counter()
     with transaction.atomic():
-        _add_alias(entity, candidate.name, importer.is_acronym_like(candidate.name), stats)
+        _add_alias(entity, candidate.name, is_acronym_like(candidate.name), stats)
         if candidate.acronym:
             _add_alias(entity, candidate.acronym, True, stats)
-        candidate.status, candidate.entity = Candidate.Status.APPROVED, entity
-        candidate.save(update_fields=["status", "entity"])
+        candidate.state, candidate.entity = Candidate.State.APPROVED, entity
+        candidate.save(update_fields=["state", "entity"])
         relink_articles()
         _log(user, entity, 2, f"Added “{candidate.name}” as an alias (suggested name approved).")
     return entity.aliases.filter(name=candidate.name.strip()).first()
@@ -298,36 +286,19 @@ def reject_candidates(candidates, user=None) -> int:
     n = 0
     with transaction.atomic():
         for c in candidates:
-            if c.status != Candidate.Status.REJECTED:
-                c.status = Candidate.Status.REJECTED
-                c.save(update_fields=["status"])
+            if c.state != Candidate.State.REJECTED:
+                c.state = Candidate.State.REJECTED
+                c.save(update_fields=["state"])
                 _log(user, c, 2, "Rejected.")
                 n += 1
     return n
-
-
-def suppression_key(obj) -> tuple[str, str] | None:
-    """How the catalogue names `obj`, for remembering that an editor deleted it."""
-    if isinstance(obj, Entity):
-        return Suppression.What.ENTITY, obj.slug
-    if isinstance(obj, Alias):
-        return Suppression.What.ALIAS, f"{obj.entity.slug}|{obj.name}"
-    if isinstance(obj, Relationship):
-        return (
-            Suppression.What.RELATIONSHIP,
-            f"{obj.subject.slug}|{obj.kind}|{obj.object.slug}|{obj.article.slug}",
-        )
-    if isinstance(obj, ProgramStatus):
-        year = obj.year if obj.year is not None else ""
-        return Suppression.What.STATUS, f"{obj.program.slug}|{obj.status}|{year}|{obj.article.slug}"
-    return None
 
 
 def suppress(objs) -> int:
     """Record that an editor deleted these catalogue items, so import_seeds leaves them out."""
     n = 0
     for obj in objs:
-        found = suppression_key(obj)
+        found = Suppression.of(obj)
         if found:
             _, created = Suppression.objects.get_or_create(what=found[0], key=found[1])
             n += created

@@ -1,4 +1,5 @@
-"""Find names the catalogue lacks, to suggest them to an editor (never to publish them).
+"""Find candidate entities: names the catalogue lacks, for an editor to decide on (never
+published until approved).
 
 Three shapes of name are collected:
 - inline definitions in either direction: "Long Name (ACR)" and "ACR (Long Name)";
@@ -9,7 +10,7 @@ Three shapes of name are collected:
 import re
 from dataclasses import dataclass
 
-from .text import fold_key, sentence_around
+from ..names.text import fold_key, sentence_around
 
 _WORD = r"[A-Z][\w’'&-]*(?:\.(?=\w))?[\w’'&-]*"
 _SP = r"[^\S\n]+"  # spaces, never a paragraph break
@@ -50,9 +51,9 @@ _PROGRAM_WORDS = {
 
 
 @dataclass(frozen=True)
-class Suggestion:
+class CandidateName:
     name: str
-    core: str  # the name without a company suffix: what must be new for it to be suggested
+    core: str  # the name without a company suffix: what must be new for it to be a candidate
     acronym: str
     reason: str  # Candidate.Reason value
     suggested_kind: str
@@ -91,8 +92,8 @@ def _guess_kind(name: str, default: str = "") -> str:
     return default
 
 
-def find(text: str) -> list[Suggestion]:
-    out: list[Suggestion] = []
+def find(text: str) -> list[CandidateName]:
+    out: list[CandidateName] = []
 
     def add(name, acronym, reason, kind, start, end, core=None):
         name = _LEADING.sub("", name.strip(" ,;:")).strip()
@@ -102,7 +103,7 @@ def find(text: str) -> list[Suggestion]:
             return
         core = _LEADING.sub("", (core or name).strip(" ,.;:"))
         passage = sentence_around(text, start, end)
-        out.append(Suggestion(name, core, acronym, reason, kind, start, end, passage))
+        out.append(CandidateName(name, core, acronym, reason, kind, start, end, passage))
 
     for m in LONG_THEN_ACR.finditer(text):
         long_name, acr = m.group(1), m.group(2)

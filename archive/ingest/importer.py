@@ -4,7 +4,10 @@ Everything happens in one transaction, so any error leaves the database exactly 
 --dry-run runs the same code and rolls back. Editors' work is never undone:
 - article fields listed in Article.edited_fields are not overwritten;
 - a mention an editor added, confirmed or rejected keeps its state;
-- candidates an editor approved or rejected are not suggested again.
+- candidates an editor approved or rejected are not proposed again.
+
+After-import work that belongs to search (the spelling vocabulary, statistics) is run by
+whoever runs the import (`import_seeds`), not from here: ingest never calls into search.
 """
 
 import json
@@ -15,10 +18,9 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from ..models import Alias, Article, Candidate, Entity, Mention
-from ..search.base import after_import as search_after_import
+from ..models import Article, Candidate, Entity, Mention
+from ..names.linker import Linker, build_linker, entity_names
 from . import IngestError, catalogue, discovery
-from .linker import Linker, Name
 from .readers import RawArticle, load_manifest, read_path
 
 ARTICLE_FIELDS = ("title", "body", "published", "publication", "source_url", "dept", "facts_note")
@@ -118,7 +120,7 @@ class Summary:
             f"{s['relationships_updated']} updated, {s['relationships_unchanged']} unchanged, "
             f"{s['relationships_left_alone']} edited left alone; "
             f"program statuses: {s['statuses_created']} created",
-            f"Suggested entities: {s['candidates_created']} new, "
+            f"Candidate entities: {s['candidates_created']} new, "
             f"{s['candidates_pending']} waiting for review",
         ]
         for c in self.new_candidates:
@@ -152,22 +154,6 @@ def seed_paths(paths: list[str] | None) -> list[Path]:
     return sorted(
         q for q in Path(settings.SEEDS_DIR).iterdir() if q.suffix.lower() in SEED_SUFFIXES
     )
-
-
-def is_acronym_like(name: str) -> bool:
-    """A name with no lower-case letter (CLEAR, NCTUE) is an acronym: matched case-sensitively."""
-    return not any(c.islower() for c in name)
-
-
-def build_linker() -> Linker:
-    names: list[Name] = []
-    for e in Entity.objects.only("id", "name", "acronym"):
-        names.append(Name(e.name, e.id, is_acronym_like(e.name)))
-        if e.acronym:
-            names.append(Name(e.acronym, e.id, True))
-    for a in Alias.objects.only("entity_id", "name", "case_sensitive"):
-        names.append(Name(a.name, a.entity_id, a.case_sensitive or is_acronym_like(a.name)))
-    return Linker(names)
 
 
 def run(
@@ -213,12 +199,12 @@ def run(
             # New or changed names may appear in any article, not only the ones read now.
             link_articles(list(Article.objects.all()) if names_changed else articles, summary.stats)
             catalogue.sync_relationships(data, by_slug, summary.stats)
-            summary.new_candidates = suggest(articles, summary.stats)
+            summary.new_candidates = find_candidates(articles, summary.stats)
             summary.stats["entities_total"] = Entity.objects.count()
             summary.stats["mentions_total"] = Mention.objects.visible().count()
-            summary.stats["candidates_pending"] = Candidate.objects.filter(status="pending").count()
-            if summary.changed:
-                search_after_import()
+            summary.stats["candidates_pending"] = Candidate.objects.filter(
+                state=Candidate.State.PENDING
+            ).count()
             if dry_run:
                 raise _DryRun
     except _DryRun:
@@ -237,20 +223,9 @@ def store_article(raw: RawArticle, stats: Counter) -> Article:
     if article is None:
         stats["articles_created"] += 1
         return Article.objects.create(slug=raw.slug, **values)
-    changed = []
-    for f, v in values.items():
-        if getattr(article, f) == v:
-            continue
-        if f in article.edited_fields:
-            stats["article_fields_left_alone"] += 1
-            continue
-        setattr(article, f, v)
-        changed.append(f)
-    if changed:
-        article.save(update_fields=[*changed, "updated"])
-        stats["articles_updated"] += 1
-    else:
-        stats["articles_unchanged"] += 1
+    changed, left_alone = article.sync_from_import(values)
+    stats["article_fields_left_alone"] += left_alone
+    stats["articles_updated" if changed else "articles_unchanged"] += 1
     return article
 
 
@@ -260,7 +235,7 @@ def link_articles(
     """(Re)link articles to the catalogue, keeping every mention an editor set."""
     stats = stats if stats is not None else Counter()
     linker = linker or build_linker()
-    entity_names = _entity_names()
+    names = entity_names()
     existing: dict[tuple[int, int], Mention] = {
         (m.article_id, m.entity_id): m
         for m in Mention.objects.filter(article__in=[a.pk for a in articles])
@@ -293,16 +268,7 @@ def link_articles(
                 continue
             m.delete()  # the linker no longer finds it (text or catalogue changed)
             stats["mentions_removed"] += 1
-        _index_entities(article, entity_names)
-
-
-def _entity_names() -> dict[int, str]:
-    names: dict[int, list[str]] = {}
-    for e in Entity.objects.only("id", "name", "acronym"):
-        names[e.id] = [e.name, e.acronym]
-    for a in Alias.objects.only("entity_id", "name"):
-        names.setdefault(a.entity_id, []).append(a.name)
-    return {k: " ".join(dict.fromkeys(n for n in v if n)) for k, v in names.items()}
+        _index_entities(article, names)
 
 
 def _index_entities(article: Article, entity_names: dict[int, str]) -> None:
@@ -319,7 +285,7 @@ def _index_entities(article: Article, entity_names: dict[int, str]) -> None:
         article.save(update_fields=["entity_text"])
 
 
-def suggest(articles: list[Article], stats: Counter) -> list[dict]:
+def find_candidates(articles: list[Article], stats: Counter) -> list[dict]:
     """Store names the catalogue lacks as pending candidates; remember decided ones."""
     linker = build_linker()
     known = set(Candidate.objects.values_list("key", flat=True))

@@ -1,5 +1,17 @@
+"""The archive's data. Words used throughout the code for "an editor touched it":
+
+- origin          who made a row: the linker or the catalogue, or an editor (Mention, Alias)
+- state           an editor's decision on something the machine proposed
+                  (Mention: auto/confirmed/rejected; Candidate: pending/approved/rejected)
+- edited_fields   which fields of an imported row an editor set (Curated: Article, Entity,
+                  Relationship); the import never overwrites them
+- status          the lifecycle of a thing in the world or a job (Program, RelinkJob)
+- candidate       a name discovery found that the catalogue lacks (Candidate)
+- visible         a mention that is not rejected (Mention.visible_q / visible_sql)
+"""
+
 from .articles import Article
-from .curation import Candidate, EntityRedirect, Suppression
+from .curation import Candidate, EntityRedirect, RelinkJob, Suppression
 from .entities import Agency, Alias, Contractor, Entity, EntityKind, Program, ProgramStatus
 from .links import Mention, Relationship
 
@@ -16,5 +28,6 @@ __all__ = [
     "Program",
     "ProgramStatus",
     "Relationship",
+    "RelinkJob",
     "Suppression",
 ]

@@ -1,6 +1,8 @@
 from django.db import models
 from django.urls import reverse
 
+from .curated import Curated
+
 # Fields an editor may change in the admin; a re-import never overwrites one an editor set.
 ARTICLE_CURATED_FIELDS = ("title", "published", "publication", "source_url", "dept", "facts_note")
 
@@ -10,7 +12,7 @@ class ArticleQuerySet(models.QuerySet):
         return self.order_by(models.F("published").desc(nulls_last=True), "-id")
 
 
-class Article(models.Model):
+class Article(Curated):
     title = models.CharField(max_length=400)
     slug = models.SlugField(max_length=200, unique=True)
     body = models.TextField(help_text="Plain text, one paragraph per line.")
@@ -30,9 +32,6 @@ class Article(models.Model):
     # Names of the linked entities (name, acronym, aliases), written by the linker so
     # the search index can weigh entity matches above body matches.
     entity_text = models.TextField(blank=True, editable=False)
-    edited_fields = models.JSONField(
-        default=list, blank=True, help_text="Fields an editor set; imports leave them alone."
-    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

@@ -1,10 +1,12 @@
+from django.conf import settings
 from django.db import models
 
 
 class Candidate(models.Model):
-    """A name the linker found that the catalogue lacks, waiting for an editor."""
+    """A candidate entity: a name discovery found that the catalogue lacks, waiting for an
+    editor to approve it (as a new entity or an alias) or reject it."""
 
-    class Status(models.TextChoices):
+    class State(models.TextChoices):
         PENDING = "pending", "Pending review"
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
@@ -22,7 +24,7 @@ class Candidate(models.Model):
     suggested_kind = models.CharField(max_length=20, blank=True)
     article = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="candidates")
     passage = models.TextField()
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.PENDING)
     entity = models.ForeignKey(
         "Entity",
         null=True,
@@ -34,7 +36,9 @@ class Candidate(models.Model):
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["status", "name"]
+        ordering = ["state", "name"]
+        verbose_name = "candidate entity"
+        verbose_name_plural = "candidate entities"
 
     def __str__(self):
         return self.name
@@ -73,3 +77,58 @@ class Suppression(models.Model):
 
     def __str__(self):
         return f"{self.get_what_display()}: {self.key}"
+
+    @staticmethod
+    def key_for(*parts) -> str:
+        """The key of a catalogue item from its parts (slugs, kind, name, year)."""
+        return "|".join("" if p is None else str(p) for p in parts)
+
+    @classmethod
+    def of(cls, obj) -> tuple[str, str] | None:
+        """(what, key) naming `obj` as the catalogue does; None for what it cannot re-create."""
+        from .entities import Alias, Entity, ProgramStatus
+        from .links import Relationship
+
+        if isinstance(obj, Entity):
+            return cls.What.ENTITY, cls.key_for(obj.slug)
+        if isinstance(obj, Alias):
+            if obj.origin != Alias.Origin.CATALOGUE:
+                return None  # an editor's own alias: no import brings it back
+            return cls.What.ALIAS, cls.key_for(obj.entity.slug, obj.name)
+        if isinstance(obj, Relationship):
+            return cls.What.RELATIONSHIP, cls.key_for(
+                obj.subject.slug, obj.kind, obj.object.slug, obj.article.slug
+            )
+        if isinstance(obj, ProgramStatus):
+            return cls.What.STATUS, cls.key_for(
+                obj.program.slug, obj.status, obj.year, obj.article.slug
+            )
+        return None
+
+
+class RelinkJob(models.Model):
+    """Relinking every article, which an editor's change of names asks for, run outside the
+    request (`manage.py relink`): at 100,000 articles it takes longer than a request may."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    reason = models.CharField(max_length=300)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    result = models.TextField(blank=True, help_text="What the relink changed, or why it failed.")
+    created = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = "relink job"
+
+    def __str__(self):
+        return f"Relink #{self.pk} ({self.get_status_display().lower()}): {self.reason}"

@@ -1,6 +1,8 @@
 from django.db import models
 from django.urls import reverse
 
+from .curated import Curated
+
 ENTITY_CURATED_FIELDS = ("name", "acronym", "description", "parent", "status")
 
 
@@ -27,13 +29,11 @@ class EntityQuerySet(models.QuerySet):
 
         # One mention row per (article, entity), so counting rows counts articles.
         return self.annotate(
-            article_count=models.Count(
-                "mentions", filter=~models.Q(mentions__state=Mention.State.REJECTED)
-            )
+            article_count=models.Count("mentions", filter=Mention.visible_q("mentions__"))
         )
 
 
-class Entity(models.Model):
+class Entity(Curated):
     """Shared by agencies, contractors and programs (multi-table inheritance), so mentions,
     relationships, facets and co-mention counts are one table and one query each."""
 
@@ -47,7 +47,6 @@ class Entity(models.Model):
     )
     description = models.TextField(blank=True)
     reviewed = models.BooleanField(default=False, help_text="An editor has checked this entry.")
-    edited_fields = models.JSONField(default=list, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 

@@ -1,9 +1,26 @@
 from django.db import models
 
+from .curated import Curated
+
 
 class MentionQuerySet(models.QuerySet):
     def visible(self):
-        return self.exclude(state=Mention.State.REJECTED)
+        return self.filter(Mention.visible_q())
+
+
+class MentionState(models.TextChoices):
+    AUTO = "auto", "Automatic"
+    CONFIRMED = "confirmed", "Confirmed by an editor"
+    REJECTED = "rejected", "Rejected by an editor"
+
+
+VISIBLE_STATES = [s for s in MentionState if s != MentionState.REJECTED]
+
+
+def _visible_q(prefix: str = "") -> models.Q:
+    # Positive ("auto or confirmed"), not ~Q(state=rejected): across a multi-valued relation
+    # (prefix "mentions__") Django reads a negation as "has no rejected mention at all".
+    return models.Q(**{f"{prefix}state__in": VISIBLE_STATES})
 
 
 class Mention(models.Model):
@@ -13,10 +30,7 @@ class Mention(models.Model):
         LINKER = "linker", "Found by the linker"
         EDITOR = "editor", "Added by an editor"
 
-    class State(models.TextChoices):
-        AUTO = "auto", "Automatic"
-        CONFIRMED = "confirmed", "Confirmed by an editor"
-        REJECTED = "rejected", "Rejected by an editor"
+    State = MentionState
 
     article = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="mentions")
     entity = models.ForeignKey("Entity", on_delete=models.CASCADE, related_name="mentions")
@@ -36,13 +50,29 @@ class Mention(models.Model):
             # Facets and entity filters only ever read visible mentions.
             models.Index(
                 fields=["article", "entity"],
-                condition=~models.Q(state="rejected"),
+                condition=~models.Q(state=MentionState.REJECTED),  # = VISIBLE_SQL
                 name="archive_mention_visible",
             ),
         ]
 
     def __str__(self):
         return f"{self.entity} in {self.article} ×{self.count}"
+
+    # A visible mention is one an editor has not rejected: pages, search, facets and counts
+    # read only these. The one definition, as a Q (ORM) and as SQL (the search engines,
+    # in the form the partial index archive_mention_visible is declared with).
+    VISIBLE_SQL = "{alias}state <> 'rejected'"
+
+    # `prefix` reaches the mention through a relation, e.g. "mentions__".
+    visible_q = staticmethod(_visible_q)
+
+    @classmethod
+    def visible_sql(cls, alias: str = "") -> str:
+        return cls.VISIBLE_SQL.format(alias=f"{alias}." if alias else "")
+
+    @property
+    def visible(self) -> bool:
+        return self.state != MentionState.REJECTED
 
 
 class RelationshipKind(models.TextChoices):
@@ -59,10 +89,12 @@ class RelationshipKind(models.TextChoices):
     CONTRACTS_WITH = "contracts_with", "holds a contract with"
 
 
-class Relationship(models.Model):
+class Relationship(Curated):
     """A typed, sourced edge: subject —kind→ object, citing the sentence that says so."""
 
     Kind = RelationshipKind
+    # What the catalogue writes on an existing relationship (its ends and article identify it).
+    IMPORTED_FIELDS = ("amount", "period", "quote")
 
     subject = models.ForeignKey(
         "Entity", on_delete=models.CASCADE, related_name="relationships_out"
@@ -73,7 +105,6 @@ class Relationship(models.Model):
     period = models.CharField(max_length=100, blank=True)
     article = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="relationships")
     quote = models.TextField(help_text="The exact sentence in the article that states this.")
-    edited = models.BooleanField(default=False, help_text="Set or changed by an editor.")
 
     class Meta:
         ordering = ["subject__name", "kind", "object__name"]

@@ -9,7 +9,15 @@ sqlite.py  FTS5 engine          postgres.py  tsvector + GIN engine
 entities.py  entity cards and similar names      spelling.py  edit distance
 """
 
-from .base import Filters, PageOutOfRange, Results, get_engine, search
+from .base import Filters, PageOutOfRange, Results, after_import, get_engine, search
 from .query import parse
 
-__all__ = ["Filters", "PageOutOfRange", "Results", "get_engine", "parse", "search"]
+__all__ = [
+    "Filters",
+    "PageOutOfRange",
+    "Results",
+    "after_import",
+    "get_engine",
+    "parse",
+    "search",
+]

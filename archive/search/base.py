@@ -58,7 +58,7 @@ class Filters:
                     drive = False
                     parts.append(
                         f"{alias}.id IN (SELECT article_id FROM archive_mention "
-                        f"WHERE state <> 'rejected' AND entity_id IN ({marks}))"
+                        f"WHERE {Mention.visible_sql()} AND entity_id IN ({marks}))"
                     )
                     params += ids
                     continue
@@ -66,7 +66,7 @@ class Filters:
                 # list every article of a big entity (50,000 for ICE at 100k articles).
                 parts.append(
                     f"EXISTS (SELECT 1 FROM archive_mention fm WHERE fm.article_id = {alias}.id "
-                    f"AND fm.state <> 'rejected' AND fm.entity_id IN ({marks}))"
+                    f"AND {Mention.visible_sql('fm')} AND fm.entity_id IN ({marks}))"
                 )
                 params += ids
         return " AND ".join(parts), params
@@ -269,7 +269,7 @@ class Engine:
         aclause, aparams = self.ids_clause("a.id", ids)
         entities = self.fetch(
             "SELECT m.entity_id, COUNT(*) FROM archive_mention m "
-            f"WHERE m.state <> 'rejected' AND {mclause} GROUP BY m.entity_id",
+            f"WHERE {Mention.visible_sql('m')} AND {mclause} GROUP BY m.entity_id",
             mparams,
         )
         publications = self.fetch(

@@ -5,9 +5,9 @@ import re
 from django.core.cache import cache
 from django.db.models import Count, Max
 
-from ..ingest.linker import Linker
-from ..ingest.text import fold_key
 from ..models import Alias, Entity
+from ..names.linker import Linker, build_linker
+from ..names.text import fold_key, words
 from .spelling import distance
 
 _linkers: dict[tuple, Linker] = {}
@@ -25,8 +25,6 @@ def _version() -> tuple:
 
 def _linker() -> Linker:
     """The catalogue's names compiled once per catalogue version, not once per request."""
-    from ..ingest.importer import build_linker
-
     key = _version()
     if key not in _linkers:
         _linkers.clear()
@@ -36,8 +34,6 @@ def _linker() -> Linker:
 
 def acronyms() -> frozenset[str]:
     """The catalogue's one-word names that match case-sensitively (CLEAR, ICE, RAVEn)."""
-    from .query import words
-
     linker = _linker()
     cached = getattr(linker, "_search_acronyms", None)
     if cached is None:

@@ -13,22 +13,16 @@ and digits; apostrophes and hyphens separate), so "driver’s" = "driver's" = th
 """
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
+
+from ..names.text import QUOTES, raw_words, words
 
 MAX_QUERY_CHARS = 1000  # longer input is cut, not refused: a pasted paragraph still searches
 MAX_CLAUSES = 32
 
-_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "’": "'", "‘": "'"})
 _TOKEN = re.compile(r'(-?)"([^"]*)("?)|(\S+)')
-_WORD = re.compile(r"[^\W_]+")
 
-
-def words(text: str) -> list[str]:
-    """Split text into index words: lower-case, diacritics folded, punctuation dropped."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return [w.lower() for w in _WORD.findall(text)]
+__all__ = ["AnyOf", "Query", "Term", "parse", "words"]
 
 
 @dataclass(frozen=True)
@@ -84,16 +78,9 @@ class Query:
         return " ".join(parts)
 
 
-def _raw_words(text: str) -> list[str]:
-    """Like words(), keeping the case (to recognise an acronym typed in its own case)."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return _WORD.findall(text)
-
-
 def _make_term(token: str, term_words: list[str], prefix: bool, acronyms: frozenset[str]) -> Term:
     if not prefix and len(term_words) == 1 and acronyms:
-        raw = _raw_words(token)
+        raw = raw_words(token)
         if len(raw) == 1 and raw[0] in acronyms:
             return Term(tuple(term_words), acronym=raw[0])
     return Term(tuple(term_words), prefix=prefix)
@@ -102,7 +89,7 @@ def _make_term(token: str, term_words: list[str], prefix: bool, acronyms: frozen
 def parse(text: str, acronyms: frozenset[str] | set[str] = frozenset()) -> Query:
     """`acronyms`: the catalogue's case-sensitive one-word names (see Term.acronym)."""
     acronyms = frozenset(acronyms)
-    text = (text or "").replace("\x00", " ")[:MAX_QUERY_CHARS].translate(_QUOTES)
+    text = (text or "").replace("\x00", " ")[:MAX_QUERY_CHARS].translate(QUOTES)
     query = Query(raw=text)
     pending_or = False
     negate_next = False

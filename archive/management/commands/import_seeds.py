@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from archive import search
 from archive.ingest import IngestError, importer
 
 
@@ -24,6 +25,10 @@ class Command(BaseCommand):
             summary = importer.run(paths or None, dry_run=dry_run)
         except IngestError as exc:
             raise CommandError(str(exc)) from None
+        if summary.changed and not dry_run:
+            # The search side's derived data (spelling vocabulary, statistics): ingest never
+            # calls into search, so whoever runs an import refreshes it.
+            search.after_import()
         if json:
             self.stdout.write(importer.to_json(summary))
         else:

@@ -13,6 +13,8 @@ Rules (each one is a row in tests/test_linker.py):
 import re
 from dataclasses import dataclass, field
 
+from ..models import Alias, Entity
+
 # Between two names of one entity, this gap makes them one definition: "X (Y", "X’s (Y", "X [Y".
 # Never across a paragraph break: spans must stay inside one paragraph.
 _DEFINITION_GAP = re.compile(r"(?:['’]s)?[^\S\n]*[(\[][^\S\n]*")
@@ -98,3 +100,35 @@ class Linker:
             hit.spans.append((start, end))
             hit.count += counts
         return found
+
+
+def is_acronym_like(name: str) -> bool:
+    """A name with no lower-case letter (CLEAR, NCTUE) is an acronym: matched case-sensitively."""
+    return not any(c.islower() for c in name)
+
+
+def catalogue_names() -> list[Name]:
+    """Every name of every entity in the database, as the linker matches it."""
+    names: list[Name] = []
+    for e in Entity.objects.only("id", "name", "acronym"):
+        names.append(Name(e.name, e.id, is_acronym_like(e.name)))
+        if e.acronym:
+            names.append(Name(e.acronym, e.id, True))
+    for a in Alias.objects.only("entity_id", "name", "case_sensitive"):
+        names.append(Name(a.name, a.entity_id, a.case_sensitive or is_acronym_like(a.name)))
+    return names
+
+
+def build_linker() -> Linker:
+    return Linker(catalogue_names())
+
+
+def entity_names() -> dict[int, str]:
+    """Each entity's names (name, acronym, aliases) as one line of text, by entity id:
+    what the search index reads to weigh an article's linked entities."""
+    names: dict[int, list[str]] = {}
+    for e in Entity.objects.only("id", "name", "acronym"):
+        names[e.id] = [e.name, e.acronym]
+    for a in Alias.objects.only("entity_id", "name"):
+        names.setdefault(a.entity_id, []).append(a.name)
+    return {k: " ".join(dict.fromkeys(n for n in v if n)) for k, v in names.items()}

@@ -82,7 +82,7 @@ def load(corpus: Corpus, n: int, batch: int = 2000, progress=None) -> LoadResult
     # Mentions are inserted in whole chunks of MENTION_CHUNK rows (the rest waits for the next
     # batch): statements of one fixed shape. A different row count per batch would compile a
     # new ~1,000-parameter INSERT each time, and sqlite3's statement cache (128 entries)
-    # keeps them all, so memory would grow by MBs per batch for reasons unrelated to search.
+    # keeps them all, so memory would grow with every batch for reasons unrelated to search.
     pending: list[Mention] = []
     while done < n:
         size = min(batch, n - done)

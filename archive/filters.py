@@ -12,8 +12,7 @@ import django_filters
 from django import forms
 
 from .models import Article, Entity, EntityKind
-from .search import Filters
-from .search.base import SORTS
+from .search import SORTS, Filters
 
 
 def _entity_filter(kind: EntityKind):

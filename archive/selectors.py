@@ -20,8 +20,7 @@ from .models import (
     Program,
     Relationship,
 )
-from .names.text import sentence_around
-from .search.base import MARK_END, MARK_START, mark
+from .names.text import MARK_END, MARK_START, mark, sentence_around
 
 PASSAGES_PER_ARTICLE = 3
 

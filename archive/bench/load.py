@@ -143,7 +143,7 @@ def load(corpus: Corpus, n: int, batch: int = 2000, progress=None) -> LoadResult
 
 def after_load(result: LoadResult) -> None:
     """What a real deployment has after a big import: statistics and the spelling words."""
-    from ..search.base import get_engine
+    from ..search import get_engine
 
     def step(name, fn):
         t = time.perf_counter()

@@ -14,8 +14,7 @@ from django.http import QueryDict
 from django.test import Client
 
 from ..filters import SearchFilterSet
-from ..search.base import get_engine
-from ..search.query import parse
+from ..search import Results, get_engine, service
 from .corpus import MEDIUM_WORD, RARE_WORDS
 
 ICE = {"agency": "ice"}
@@ -116,25 +115,9 @@ def _engine_parts(params: dict):
     if not fs.is_valid():
         raise ValueError(f"invalid bench query {params}: {fs.errors_text()}")
     args = fs.search_args()
-    query, filters, sort = _parse(args["text"]), args["filters"], args["sort"]
-    if query.is_empty and sort == "relevance":
-        sort = "newest"
-    page = int(params.get("page", 1))
-    return query, filters, sort, page
-
-
-def _parse(text: str):
-    """Parse as search() does (the engine is evolving: follow whichever API it has)."""
-    try:
-        from ..search.entities import acronyms
-    except ImportError:
-        return parse(text)
-    return parse(text, acronyms())
-
-
-def _suggest(engine, query):
-    fn = getattr(engine, "suggest", None) or getattr(engine, "spelling", None)
-    return fn(query) if fn else []
+    query = service.parse_query(args["text"])
+    sort = service.normal_sort(query, args["sort"])
+    return query, args["filters"], sort, int(params.get("page", 1))
 
 
 def _ms(t0: float) -> float:
@@ -153,11 +136,10 @@ def run_queries(
     for label, cls, params in QUERIES:
         query, filters, sort, page = _engine_parts(params)
         if page > 1:  # a deep page, clamped to the last page on a small corpus
-            last = max(1, -(-engine.count(query, filters) // page_size))
+            last = max(1, -(-service.count(engine, query, filters) // page_size))
             if page > last:
                 page, params = last, {**params, "page": str(last)}
         qt = QueryTiming(label, cls, params)
-        offset = (page - 1) * page_size
         started = time.perf_counter()
         for run in range(repeat + 1):  # run 0 warms up caches and is not counted
             if run > 1 and budget_s and time.perf_counter() - started > budget_s:
@@ -171,31 +153,26 @@ def run_queries(
                 raise RuntimeError(f"{qt.url} answered {response.status_code}")
             qt.suggested = b"Did you mean" in response.content
 
-            # The raw engine work of search(): count, the newest window, the page of ids.
+            # The engine's steps of search(), the same functions it runs: count, the newest
+            # window, the page of ids; then facets, highlights and spelling.
             with transaction.atomic():
                 engine.prepare()
                 t = time.perf_counter()
-                total = engine.count(query, filters)
-                window = settings.SEARCH_WINDOW
-                window_ids = engine.window_ids(query, filters, window, total) if total else []
-                windowed = total > window
-                ids = (
-                    engine.page_ids(
-                        query,
-                        filters,
-                        sort,
-                        page_size,
-                        offset,
-                        total,
-                        window_ids if windowed else None,
-                    )
-                    if total
-                    else []
+                results = Results(
+                    query,
+                    total=service.count(engine, query, filters),
+                    page=page,
+                    page_size=page_size,
+                    sort=sort,
+                    window=settings.SEARCH_WINDOW,
                 )
+                window_ids = service.newest_window(engine, results, filters, needed=True)
+                ids = service.page_ids(engine, results, filters, window_ids)
                 engine_ms = _ms(t)
+                total = results.total
 
                 t = time.perf_counter()
-                engine.facet_counts(window_ids)
+                service.facets(engine, window_ids, filters)
                 facets_ms = _ms(t)
                 t = time.perf_counter()
                 if ids and not query.is_empty:
@@ -203,7 +180,7 @@ def run_queries(
                 highlight_ms = _ms(t)
             t = time.perf_counter()
             if not total and not query.is_empty:
-                _suggest(engine, query)
+                engine.suggest(query)
             spelling_ms = _ms(t)
             qt.matches = total
             if not run:

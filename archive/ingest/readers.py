@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.text import slugify
 
+from ..names.text import WITHOUT_MARKS
 from . import IngestError
 
 
@@ -39,9 +40,6 @@ class RawArticle:
         return hashlib.sha256(self.body.encode()).hexdigest()
 
 
-# The search marks matches with these private-use characters (search/base.py); text never
-# carries them, so escaped engine output can only hold ours.
-_SENTINELS = str.maketrans("", "", "\ue000\ue001")
 _SLUG = re.compile(r"^[-a-z0-9_]{1,200}$")
 _url = URLValidator(schemes=["http", "https"])
 
@@ -61,8 +59,10 @@ def checked(raw: RawArticle, where: str) -> RawArticle:
             raise IngestError(
                 f"{where}: source_url {raw.source_url!r} is not an http(s) address"
             ) from None
-    raw.title = raw.title.translate(_SENTINELS)
-    raw.body = raw.body.translate(_SENTINELS)
+    # Matches are marked with private-use characters (names.text.mark): text never carries
+    # them, so escaped engine output can only hold ours.
+    raw.title = raw.title.translate(WITHOUT_MARKS)
+    raw.body = raw.body.translate(WITHOUT_MARKS)
     return raw
 
 

@@ -7,6 +7,9 @@ search box read "driver’s", "driver's" and "Drivér's" as the same words.
 import re
 import unicodedata
 
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
 # Typographic quotes a reader never types, folded to ASCII so ’ and ' (“ and ") are alike.
 QUOTES = str.maketrans(
     {
@@ -70,3 +73,16 @@ def sentence_around(text: str, start: int, end: int, limit: int = 400) -> str:
         lo = max(0, rel - limit // 2)
         passage = ("…" if lo else "") + passage[lo : lo + limit].strip() + "…"
     return passage
+
+
+# Private-use characters that mark a match (search highlights, an entity page's passage).
+# The importer removes them from article text, so after escaping they can only be ours.
+MARK_START, MARK_END = "\ue000", "\ue001"
+WITHOUT_MARKS = str.maketrans("", "", MARK_START + MARK_END)
+
+
+def mark(fragment: str) -> SafeString:
+    """Escape first, then mark: no text from an article or an engine reaches a page
+    unescaped; only our own sentinels become <mark> elements."""
+    html = escape(fragment or "")
+    return mark_safe(html.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))

@@ -3,16 +3,23 @@
     from archive.search import search, Filters
     results = search("wickr -amazon", filters=Filters(...), sort="relevance", page=1)
 
-query.py   the query language -> a small tree
-base.py    Filters, Results, the shared engine logic, search()
-sqlite.py  FTS5 engine          postgres.py  tsvector + GIN engine
-entities.py  entity cards and similar names      spelling.py  edit distance
+query.py    the query language -> a small tree (words split by archive.names.text)
+results.py  Filters in; Results, Hit, FacetValue out
+service.py  search() and its named steps (the benchmark runs the same steps)
+engine.py   the engine contract and the SQL shared by both engines
+sqlite.py   FTS5 engine          postgres.py  tsvector + GIN engine
+entities.py entity cards and similar names      spelling.py  edit distance
+
+Depends on models and names only; never on ingest, curation or the pages.
 """
 
-from .base import Filters, PageOutOfRange, Results, after_import, get_engine, search
+from .engine import get_engine
 from .query import parse
+from .results import SORTS, Filters, PageOutOfRange, Results
+from .service import after_import, search
 
 __all__ = [
+    "SORTS",
     "Filters",
     "PageOutOfRange",
     "Results",

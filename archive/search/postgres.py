@@ -5,14 +5,17 @@ The tsquery is assembled from parameters with SQL functions (phraseto_tsquery pe
 phrase, to_tsquery only on a sanitised word with :*), never from raw user text.
 """
 
-from .base import MARK_END, MARK_START, Engine
+from django.db import connection
+
+from ..names.text import MARK_END, MARK_START
+from .engine import Engine, Source
 from .query import Query, Term
 
 CONFIG = "archive_english"
 # Above DENSE x window matches, the newest window is found by walking the primary key.
 DENSE = 20
 # ts_rank_cd weights in {D, C, B, A} order; normalisation 0 keeps title matches on top.
-RANK = "ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', a.search_vector, q.query)"
+WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
 
 
 def _term(term: Term) -> tuple[str, list]:
@@ -25,7 +28,7 @@ def _term(term: Term) -> tuple[str, list]:
         )
     if term.prefix:
         head, last = term.words[:-1], term.words[-1]
-        # `last` is letters/digits only (query.words), so "last:*" is safe tsquery syntax.
+        # `last` is letters/digits only (names.text.words), so "last:*" is safe syntax.
         if head:
             return (
                 f"(phraseto_tsquery('{CONFIG}', %s) <-> to_tsquery('{CONFIG}', %s))",
@@ -55,69 +58,37 @@ class PostgresEngine(Engine):
     vendor = "postgresql"
 
     def prepare(self):
-        # PostgreSQL's planner underestimates what a sequential scan costs here: it evaluates
-        # @@ on every row, unpacking each out-of-line tsvector (415 ms for a common word at
-        # 100k articles, against 29 ms through the GIN index). Local to this transaction.
+        # The planner underestimates what a sequential scan costs here: it evaluates @@ on
+        # every row, unpacking each out-of-line tsvector, where the GIN index reads only the
+        # matches (docs/benchmarks.md). Local to this search's transaction.
         self.fetch_none("SET LOCAL enable_seqscan = off")
 
-    def matches_sql(self, query):
-        tsq, params = compile_tsquery(query)
-        return f"SELECT a.id FROM archive_article a WHERE a.search_vector @@ {tsq}", params
-
-    def window_sql(self, query, where, params, window, total):
-        tsq, tparams = compile_tsquery(query)
-        # Dense matches: walk the primary key backwards, testing @@ row by row; the window
-        # fills after a few thousand rows (14 ms for a word in 70% of 100k articles).
-        # Sparse matches: that walk would unpack most tsvectors in the table, so order by
-        # "a.id + 0" instead, which lets the GIN bitmap find them and a top-N sort keep the
-        # newest (128 ms -> 8 ms for "data -immigration", 5,853 matches).
-        order = "a.id" if total > DENSE * window else "a.id + 0"
-        sql = (
-            f"SELECT a.id FROM archive_article a WHERE a.search_vector @@ {tsq} AND {where} "
-            f"ORDER BY {order} DESC LIMIT %s"
-        )
-        return sql, [*tparams, *params, window]
-
-    def count(self, query, filters):
-        if not query.must:
-            return super().count(query, filters)
+    def source(self, query, articles):
         # The match directly in WHERE (not "id IN (subquery)"), so filters join the bitmap.
-        tsq, tparams = compile_tsquery(query)
-        where, params = filters.sql("a")
-        sql = f"SELECT COUNT(*) FROM archive_article a WHERE a.search_vector @@ {tsq} AND {where}"
-        return self.fetch(sql, [*tparams, *params])[0][0]
+        tsq, params = compile_tsquery(query)
+        return Source("archive_article a", f"a.search_vector @@ {tsq}", params)
 
-    def sorted_page_sql(self, query, filters, sort, limit, offset, total):
-        if not query.must:
-            return super().sorted_page_sql(query, filters, sort, limit, offset, total)
-        tsq, tparams = compile_tsquery(query)
-        where, params = filters.sql("a")
-        direction = "ASC" if sort == "oldest" else "DESC"
-        sql = (
-            f"SELECT a.id FROM archive_article a WHERE a.search_vector @@ {tsq} AND {where} "
-            f"ORDER BY a.published {direction} NULLS LAST, a.id {direction} LIMIT %s OFFSET %s"
-        )
-        return sql, [*tparams, *params, limit, offset]
+    def member(self, query, total):
+        tsq, params = compile_tsquery(query)
+        return f"a.search_vector @@ {tsq}", params
 
-    def ids_clause(self, column, ids):
+    def rank(self, query):
+        tsq, params = compile_tsquery(query)
+        return f"ts_rank_cd('{WEIGHTS}', a.search_vector, {tsq}) DESC", params
+
+    def in_window(self, window_ids):
+        # Rank only the window: ts_rank_cd unpacks each row's tsvector.
+        return "a.id = ANY(%s)", [list(window_ids)]
+
+    def window_order(self, source, total, window):
+        # Dense matches: walk the primary key backwards, testing @@ row by row; the window
+        # fills after a few thousand rows. Sparse matches: that walk would unpack most
+        # tsvectors in the table, so order by "a.id + 0" instead, which lets the GIN bitmap
+        # find them and a top-N sort keep the newest.
+        return "a.id" if total > DENSE * window else "a.id + 0"
+
+    def ids(self, column, ids):
         return f"{column} = ANY(%s)", [list(ids)]
-
-    def ranked_page_sql(self, query, where, params, limit, offset, window_ids):
-        tsq, tparams = compile_tsquery(query)
-        if window_ids:
-            # Rank only the window: ts_rank_cd unpacks each row's tsvector.
-            sql = (
-                f"SELECT a.id FROM archive_article a, (SELECT {tsq} AS query) q "
-                f"WHERE a.id = ANY(%s) "
-                f"ORDER BY {RANK} DESC, a.published DESC NULLS LAST, a.id DESC LIMIT %s OFFSET %s"
-            )
-            return sql, [*tparams, list(window_ids), limit, offset]
-        sql = (
-            f"SELECT a.id FROM archive_article a, (SELECT {tsq} AS query) q "
-            f"WHERE a.search_vector @@ q.query AND {where} "
-            f"ORDER BY {RANK} DESC, a.published DESC NULLS LAST, a.id DESC LIMIT %s OFFSET %s"
-        )
-        return sql, [*tparams, *params, limit, offset]
 
     def highlights(self, query, ids):
         tsq, tparams = compile_tsquery(query)
@@ -140,8 +111,6 @@ class PostgresEngine(Engine):
         self.fetch_none("REFRESH MATERIALIZED VIEW archive_search_words")
 
     def fetch_none(self, sql):
-        from django.db import connection
-
         with connection.cursor() as cur:
             cur.execute(sql)
 

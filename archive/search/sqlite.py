@@ -1,21 +1,23 @@
 """SQLite engine: FTS5 (porter stemming, diacritics folded), ranked by bm25.
 
 Every user word reaches MATCH as a quoted string ("e", "mail", "AND" are just words),
-prefixes as "word" *, so no input can be FTS5 syntax. Queries start from the FTS table:
-    ... WHERE archive_article_fts MATCH ? ORDER BY bm25(...) LIMIT ?
-never a per-row subquery.
+prefixes as "word" *, so no input can be FTS5 syntax. Statements start from the FTS table
+(`... FROM archive_article_fts f ... WHERE archive_article_fts MATCH ?`), never a per-row
+subquery.
 """
 
 import json
 
-from .base import MARK_END, MARK_START, Engine
+from ..names.text import MARK_END, MARK_START
+from .engine import Engine, Source
 from .query import Query, Term
 
-# Above this many matches, a date-sorted page walks the date index instead of sorting matches.
+# Above this many matches, a date-sorted page walks the date index and tests membership,
+# instead of sorting every match.
 SMALL_MATCH_SET = 5000
 # Column weights for bm25: title, entity names, body.
 WEIGHTS = (10.0, 4.0, 1.0)
-RANK = f"bm25(archive_article_fts, {', '.join(map(str, WEIGHTS))})"
+RANK = f"bm25(archive_article_fts, {', '.join(map(str, WEIGHTS))})"  # lower is better
 
 
 def _term(term: Term) -> str:
@@ -40,44 +42,34 @@ def compile_match(query: Query) -> str:
 class SqliteEngine(Engine):
     vendor = "sqlite"
 
-    def matches_sql(self, query):
-        return (
-            "SELECT rowid AS id FROM archive_article_fts WHERE archive_article_fts MATCH %s",
+    def source(self, query, articles):
+        # FTS5 yields rowids from its own index (newest first when ordered by rowid DESC);
+        # the article row is joined only when filters or ranking read it.
+        join = " JOIN archive_article a ON a.id = f.rowid" if articles else ""
+        return Source(
+            f"archive_article_fts f{join}",
+            "archive_article_fts MATCH %s",
             [compile_match(query)],
+            id="f.rowid",
         )
 
-    def window_sql(self, query, where, params, window, total):
-        # FTS5 yields rowids newest-first from the index and stops after `window` that pass.
-        join = " JOIN archive_article a ON a.id = f.rowid" if where != "1=1" else ""
-        sql = (
-            f"SELECT f.rowid FROM archive_article_fts f{join} "
-            f"WHERE archive_article_fts MATCH %s AND {where} ORDER BY f.rowid DESC LIMIT %s"
-        )
-        return sql, [compile_match(query), *params, window]
+    def member(self, query, total):
+        # With many matches, `+` keeps SQLite from driving the statement from the match
+        # list (which would sort every match): it walks the date index and tests membership.
+        plus = "+" if total > SMALL_MATCH_SET else ""
+        matches = "SELECT rowid FROM archive_article_fts WHERE archive_article_fts MATCH %s"
+        return f"{plus}a.id IN ({matches})", [compile_match(query)]
 
-    def ids_clause(self, column, ids):
+    def rank(self, query):
+        return RANK, []
+
+    def in_window(self, window_ids):
+        # The window is the newest matches passing the same filters, so a rowid floor (which
+        # FTS5 applies inside its index) selects exactly it.
+        return "f.rowid >= %s", [min(window_ids)]
+
+    def ids(self, column, ids):
         return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
-
-    def ranked_page_sql(self, query, where, params, limit, offset, window_ids):
-        # The window is the newest matches passing the filters, so a rowid range (which FTS5
-        # applies inside its index) plus the same filters selects exactly it.
-        floor_sql, floor_params = (
-            (" AND f.rowid >= %s", [min(window_ids)]) if window_ids else ("", [])
-        )
-        sql = (
-            f"SELECT a.id FROM archive_article_fts f JOIN archive_article a ON a.id = f.rowid "
-            f"WHERE archive_article_fts MATCH %s{floor_sql} AND {where} "
-            f"ORDER BY {RANK}, a.published DESC NULLS LAST, a.id DESC LIMIT %s OFFSET %s"
-        )
-        return sql, [compile_match(query), *floor_params, *params, limit, offset]
-
-    def sorted_page_sql(self, query, filters, sort, limit, offset, total):
-        sql, params = super().sorted_page_sql(query, filters, sort, limit, offset, total)
-        if query.must and total > SMALL_MATCH_SET:
-            # Many matches: walk the date index and test membership (`+` keeps SQLite from
-            # driving the query from the match list, which would sort every match).
-            sql = sql.replace(" AND a.id IN (", " AND +a.id IN (", 1)
-        return sql, params
 
     def highlights(self, query, ids):
         marks = ", ".join(["%s"] * len(ids))
@@ -88,17 +80,6 @@ class SqliteEngine(Engine):
         )
         params = [MARK_START, MARK_END, MARK_START, MARK_END, compile_match(query), *ids]
         return {row[0]: (row[1], row[2]) for row in self.fetch(sql, params)}
-
-    def count(self, query, filters):
-        if not (query.must and filters.active):
-            return super().count(query, filters)
-        # Driven by the FTS index; the covering index answers the filters for each match.
-        where, params = filters.sql("a")
-        sql = (
-            "SELECT COUNT(*) FROM archive_article_fts f JOIN archive_article a ON a.id = f.rowid "
-            f"WHERE archive_article_fts MATCH %s AND {where}"
-        )
-        return self.fetch(sql, [compile_match(query), *params])[0][0]
 
     def closest_word(self, word):
         """From the unstemmed word index's vocabulary (migration 0006): the porter index holds

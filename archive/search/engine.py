@@ -1,0 +1,246 @@
+"""The engine contract, and the SQL every engine shares.
+
+An engine supplies only what differs between databases, as SQL fragments over the article
+table `a`:
+
+    source(query, articles)   FROM and WHERE that find the matches, driven by the index
+    member(query, total)      "a matches", for statements driven by another index (dates)
+    rank(query)               the ORDER BY term that puts the most relevant match first
+    in_window(ids)            restrict a ranked source to the window of newest matches
+    window_order(total, ...)  the key to walk the newest matches by
+    ids(column, ids)          `column` is one of a list of ids, as one parameter
+    highlights(query, ids)    title and snippet with the matches marked
+
+Engine (this class) builds every statement from them: count, the window of newest
+matches, a ranked page, a date-sorted page, existence, facet counts.
+"""
+
+from dataclasses import dataclass
+
+from django.db import connection
+
+from ..models import Mention
+from .query import AnyOf, Query, Term
+from .results import Filters
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where matches come from: `FROM {tables} WHERE {where}`; `id` names their article id."""
+
+    tables: str
+    where: str
+    params: list
+    id: str = "a.id"
+
+
+class Engine:
+    vendor = ""
+
+    # -- what each engine supplies ------------------------------------------------------
+    def source(self, query: Query, articles: bool) -> Source:
+        """The matches of `query`; with `articles`, joined to `archive_article a` (for
+        filters, ranking and sorting); without, the index alone may answer."""
+        raise NotImplementedError
+
+    def member(self, query: Query, total: int) -> tuple[str, list]:
+        """A condition that article `a` matches, when another index drives the statement."""
+        raise NotImplementedError
+
+    def rank(self, query: Query) -> tuple[str, list]:
+        """An ORDER BY term (expression and direction), most relevant first."""
+        raise NotImplementedError
+
+    def in_window(self, window_ids: list[int]) -> tuple[str, list]:
+        raise NotImplementedError
+
+    def window_order(self, source: Source, total: int, window: int) -> str:
+        return source.id
+
+    def ids(self, column: str, ids: list[int]) -> tuple[str, list]:
+        raise NotImplementedError
+
+    def highlights(self, query: Query, ids: list[int]) -> dict[int, tuple[str, str]]:
+        raise NotImplementedError
+
+    def closest_word(self, word: str) -> str | None:
+        """The archive's closest word to an unknown `word` (None when known or nothing close)."""
+        return None
+
+    def after_import(self) -> None:
+        """Refresh anything the database does not keep in step by itself."""
+
+    def prepare(self) -> None:
+        """Per-search session settings (inside the search's transaction)."""
+
+    # -- shared statements --------------------------------------------------------------
+    def fetch(self, sql: str, params: list) -> list[tuple]:
+        with connection.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall()
+
+    def browse_clause(self, query: Query) -> tuple[str, list]:
+        """For a query with nothing required: " AND a.id NOT IN (what any exclusion
+        matches)", or "". ("-equifax" alone browses everything but what it names.)"""
+        if not query.must_not:
+            return "", []
+        src = self.source(Query(must=[AnyOf(tuple(query.must_not))]), articles=False)
+        return f" AND a.id NOT IN (SELECT {src.id} FROM {src.tables} WHERE {src.where})", [
+            *src.params
+        ]
+
+    def count_sql(self, query: Query, filters: Filters) -> tuple[str, list]:
+        if query.must:
+            src = self.source(query, articles=filters.active)
+            where, params = filters.sql("a")
+            sql = f"SELECT COUNT(*) FROM {src.tables} WHERE {src.where} AND {where}"
+            return sql, [*src.params, *params]
+        where, params = filters.sql("a", drive=True)
+        browse, bparams = self.browse_clause(query)
+        return f"SELECT COUNT(*) FROM archive_article a WHERE {where}{browse}", [
+            *params,
+            *bparams,
+        ]
+
+    def window_sql(
+        self, query: Query, filters: Filters, window: int, total: int
+    ) -> tuple[str, list]:
+        """The ids of the `window` newest matches passing the filters, newest first: a walk
+        of an index in id order that stops early."""
+        if query.must:
+            src = self.source(query, articles=filters.active)
+            where, params = filters.sql("a")
+            order = self.window_order(src, total, window)
+            sql = (
+                f"SELECT {src.id} FROM {src.tables} WHERE {src.where} AND {where} "
+                f"ORDER BY {order} DESC LIMIT %s"
+            )
+            return sql, [*src.params, *params, window]
+        where, params = filters.sql("a", drive=True)
+        browse, bparams = self.browse_clause(query)
+        sql = (
+            f"SELECT a.id FROM archive_article a WHERE {where}{browse} ORDER BY a.id DESC LIMIT %s"
+        )
+        return sql, [*params, *bparams, window]
+
+    def ranked_page_sql(
+        self,
+        query: Query,
+        filters: Filters,
+        limit: int,
+        offset: int,
+        window_ids: list[int] | None = None,
+    ) -> tuple[str, list]:
+        """A page of ids by relevance, ties broken by date then id; among `window_ids`
+        only, when given (more matches than the window)."""
+        src = self.source(query, articles=True)
+        rank, rparams = self.rank(query)
+        where, params = filters.sql("a")
+        within, wparams = self.in_window(window_ids) if window_ids else ("1=1", [])
+        sql = (
+            f"SELECT a.id FROM {src.tables} WHERE {src.where} AND {within} AND {where} "
+            f"ORDER BY {rank}, a.published DESC NULLS LAST, a.id DESC LIMIT %s OFFSET %s"
+        )
+        return sql, [*src.params, *wparams, *params, *rparams, limit, offset]
+
+    def sorted_page_sql(
+        self, query: Query, filters: Filters, sort: str, limit: int, offset: int, total: int
+    ) -> tuple[str, list]:
+        """A page of ids by date (undated last either way), ties broken by id."""
+        where, params = filters.sql("a", drive=not query.must)
+        if query.must:
+            match, mparams = self.member(query, total)
+            match = f" AND {match}"
+        else:
+            match, mparams = self.browse_clause(query)
+        direction = "ASC" if sort == "oldest" else "DESC"
+        sql = (
+            f"SELECT a.id FROM archive_article a WHERE {where}{match} "
+            f"ORDER BY a.published {direction} NULLS LAST, a.id {direction} LIMIT %s OFFSET %s"
+        )
+        return sql, [*params, *mparams, limit, offset]
+
+    def exists_sql(self, query: Query) -> tuple[str, list]:
+        src = self.source(query, articles=False)
+        return f"SELECT 1 FROM {src.tables} WHERE {src.where} LIMIT 1", src.params
+
+    # -- running them -------------------------------------------------------------------
+    def count(self, query: Query, filters: Filters) -> int:
+        return self.fetch(*self.count_sql(query, filters))[0][0]
+
+    def window_ids(self, query: Query, filters: Filters, window: int, total: int) -> list[int]:
+        return [r[0] for r in self.fetch(*self.window_sql(query, filters, window, total))]
+
+    def page_ids(
+        self,
+        query: Query,
+        filters: Filters,
+        sort: str,
+        limit: int,
+        offset: int,
+        total: int,
+        window_ids: list[int] | None = None,
+    ) -> list[int]:
+        if query.is_empty or sort != "relevance":
+            sql, params = self.sorted_page_sql(query, filters, sort, limit, offset, total)
+        else:
+            sql, params = self.ranked_page_sql(query, filters, limit, offset, window_ids)
+        return [r[0] for r in self.fetch(sql, params)]
+
+    def exists(self, query: Query) -> bool:
+        return bool(self.fetch(*self.exists_sql(query)))
+
+    def facet_counts(self, ids: list[int]) -> tuple[dict[int, int], dict[str, int]]:
+        """Entity and publication counts over these article ids: one grouped query each (the
+        ids already satisfy the query and the filters)."""
+        if not ids:
+            return {}, {}
+        mclause, mparams = self.ids("m.article_id", ids)
+        aclause, aparams = self.ids("a.id", ids)
+        entities = self.fetch(
+            "SELECT m.entity_id, COUNT(*) FROM archive_mention m "
+            f"WHERE {Mention.visible_sql('m')} AND {mclause} GROUP BY m.entity_id",
+            mparams,
+        )
+        publications = self.fetch(
+            "SELECT a.publication, COUNT(*) FROM archive_article a "
+            f"WHERE a.publication <> '' AND {aclause} GROUP BY a.publication",
+            aparams,
+        )
+        return dict(entities), dict(publications)
+
+    def suggest(self, query: Query) -> list[str]:
+        """One "did you mean": the whole query with each unknown word replaced by the
+        closest word of the archive, offered only when that query finds something."""
+        fixed_any = False
+        cache: dict[str, str] = {}
+
+        def fix_term(term: Term) -> Term:
+            nonlocal fixed_any
+            new = []
+            for word in term.words:
+                if word not in cache:
+                    cache[word] = self.closest_word(word) or word
+                new.append(cache[word])
+            if tuple(new) != term.words:
+                fixed_any = True
+            return term.with_words(tuple(new))
+
+        fixed = Query(
+            must=[AnyOf(tuple(fix_term(t) for t in clause.terms)) for clause in query.must],
+            must_not=list(query.must_not),
+        )
+        if not fixed_any or not self.exists(fixed):
+            return []
+        return [str(fixed)]
+
+
+def get_engine() -> Engine:
+    from .postgres import PostgresEngine
+    from .sqlite import SqliteEngine
+
+    engines = {"sqlite": SqliteEngine, "postgresql": PostgresEngine}
+    try:
+        return engines[connection.vendor]()
+    except KeyError:
+        raise RuntimeError(f"No search engine for the {connection.vendor!r} database") from None

@@ -1,0 +1,138 @@
+"""What a search takes (Filters) and gives (Results, Hit, FacetValue): plain data."""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils.safestring import SafeString
+
+from ..models import Article, Entity, Mention
+from .query import Query
+
+SORTS = ("relevance", "newest", "oldest")
+
+
+class PageOutOfRange(Exception):
+    pass
+
+
+@dataclass
+class Filters:
+    entity_ids: dict[str, list[int]] = field(default_factory=dict)  # kind -> ids (any of)
+    published_after: dt.date | None = None
+    published_before: dt.date | None = None
+    publication: str = ""
+
+    def sql(self, alias: str = "a", drive: bool = False) -> tuple[str, list]:
+        """A WHERE fragment over the article table `alias` (always true when empty).
+
+        With `drive`, the first entity facet is written as `id IN (its mentions)`, so a
+        query with no text starts from the mention index instead of every article."""
+        parts, params = ["1=1"], []
+        if self.published_after:
+            parts.append(f"{alias}.published >= %s")
+            params.append(self.published_after)
+        if self.published_before:
+            parts.append(f"{alias}.published <= %s")
+            params.append(self.published_before)
+        if self.publication:
+            parts.append(f"{alias}.publication = %s")
+            params.append(self.publication)
+        for ids in self.entity_ids.values():
+            if ids:
+                marks = ", ".join(["%s"] * len(ids))
+                if drive:
+                    drive = False
+                    parts.append(
+                        f"{alias}.id IN (SELECT article_id FROM archive_mention "
+                        f"WHERE {Mention.visible_sql()} AND entity_id IN ({marks}))"
+                    )
+                    params += ids
+                    continue
+                # EXISTS probes the (article, entity) index per candidate row; IN would first
+                # list every article of a big entity.
+                parts.append(
+                    f"EXISTS (SELECT 1 FROM archive_mention fm WHERE fm.article_id = {alias}.id "
+                    f"AND {Mention.visible_sql('fm')} AND fm.entity_id IN ({marks}))"
+                )
+                params += ids
+        return " AND ".join(parts), params
+
+    @property
+    def active(self) -> bool:
+        return bool(
+            any(self.entity_ids.values())
+            or self.published_after
+            or self.published_before
+            or self.publication
+        )
+
+
+@dataclass
+class Hit:
+    article: Article
+    title_html: SafeString
+    snippet_html: SafeString
+    entities: list[Entity] = field(default_factory=list)
+    matched_entities: list[Entity] = field(default_factory=list)
+
+
+@dataclass
+class FacetValue:
+    entity: Entity | None
+    label: str
+    value: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Results:
+    query: Query
+    total: int
+    page: int
+    page_size: int
+    sort: str
+    # When more than `window` articles match, relevance ranking and facet counts cover the
+    # `window` most recently added matches (the total stays exact); pages say so.
+    window: int = 0
+    hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    publications: list[FacetValue] = field(default_factory=list)
+    entities: list[Entity] = field(default_factory=list)  # entities the query names: cards
+    suggestions: list[str] = field(default_factory=list)
+    similar_entities: list[Entity] = field(default_factory=list)
+
+    @property
+    def windowed(self) -> bool:
+        return bool(self.window) and self.total > self.window
+
+    @property
+    def rankable(self) -> int:
+        """How many results can be paged through in this order."""
+        if self.windowed and self.sort == "relevance":
+            return self.window
+        return self.total
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, -(-self.rankable // self.page_size))
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.num_pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def start_index(self) -> int:
+        return self.offset + 1 if self.total else 0
+
+    @property
+    def end_index(self) -> int:
+        return self.start_index + len(self.hits) - 1 if self.hits else 0

@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.contrib.syndication.views import Feed
+from django.http import Http404
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
@@ -40,11 +41,13 @@ class LatestArticlesFeed(_ArticleFeed):
 
 class EntityFeed(_ArticleFeed):
     def get_object(self, request, kind_plural, slug):
-        entity, moved_to = selectors.resolve_entity(kind_plural, slug)
+        entity, moved_to = selectors.find_entity(kind_plural, slug)
         if entity is None:
-            from django.http import Http404
-
-            raise Http404("This entity has moved; follow its page for the new feed.")
+            raise Http404(
+                "This entity has moved; follow its page for the new feed."
+                if moved_to
+                else "No entity with that address."
+            )
         return entity
 
     def title(self, obj):

@@ -1,4 +1,6 @@
-"""Read-side queries for pages and the API. Nothing here writes.
+"""Read-side queries for pages and the API. Nothing here writes, and nothing here speaks
+HTTP: a selector returns data (None when there is nothing), and the views decide what that
+means as a response.
 
 Each function does a fixed number of queries whatever the size of the data; tests assert
 the bound for every page.
@@ -8,7 +10,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Q
-from django.http import Http404
 
 from .models import (
     Agency,
@@ -61,28 +62,48 @@ class Segment:
 
 
 @dataclass
+class EntityCount:
+    """An entity and how often (mentions in an article, or articles shared)."""
+
+    entity: Entity
+    count: int
+
+
+@dataclass
+class KindGroup:
+    kind: EntityKind
+    items: list[EntityCount]
+
+
+@dataclass
+class RelatedArticle:
+    article: Article
+    shared: int  # entities in common
+
+
+@dataclass
 class ArticlePage:
     article: Article
     paragraphs: list[list[Segment]]
-    entities_by_kind: dict[str, list[tuple[Entity, int]]]
-    related: list[tuple[Article, int]]
+    entities_by_kind: list[KindGroup]  # every kind, in EntityKind order
+    related: list[RelatedArticle]
     relationships: list[Relationship] = field(default_factory=list)
 
 
-def article_page(slug: str) -> ArticlePage:
+def article_page(slug: str) -> ArticlePage | None:
     article = Article.objects.filter(slug=slug).first()
     if article is None:
-        raise Http404("No article with that address.")
+        return None
     mentions = list(Mention.objects.visible().filter(article=article).select_related("entity"))
     spans = sorted(
         (s, e, m.entity) for m in mentions for s, e in m.spans if 0 <= s < e <= len(article.body)
     )
     paragraphs = _segments(article.body, spans)
-    by_kind: dict[str, list[tuple[Entity, int]]] = {k.value: [] for k in EntityKind}
+    by_kind = {k: KindGroup(k, []) for k in EntityKind}
     for m in sorted(mentions, key=lambda m: (-m.count, m.entity.name)):
-        by_kind[m.entity.kind].append((m.entity, m.count))
+        by_kind[m.entity.kind].items.append(EntityCount(m.entity, m.count))
     ids = [m.entity_id for m in mentions]
-    # One filter() call, so the state condition applies to the same mention rows it counts.
+    # One filter() call, so the visibility condition applies to the mention rows it counts.
     related = (
         Article.objects.exclude(pk=article.pk)
         .filter(Mention.visible_q("mentions__"), mentions__entity_id__in=ids)
@@ -93,7 +114,11 @@ def article_page(slug: str) -> ArticlePage:
         Relationship.objects.filter(article=article).select_related("subject", "object")
     )
     return ArticlePage(
-        article, paragraphs, by_kind, [(a, a.shared) for a in related], relationships
+        article,
+        paragraphs,
+        list(by_kind.values()),
+        [RelatedArticle(a, a.shared) for a in related],
+        relationships,
     )
 
 
@@ -154,31 +179,44 @@ class EntityArticle:
 
 
 @dataclass
+class RelationshipRow:
+    """A relationship as seen from one entity: `other` is the entity at the far end."""
+
+    outgoing: bool
+    other: Entity
+    relationship: Relationship
+    paragraph: int  # the #p-N anchor of the quote in its article
+
+
+@dataclass
+class YearGroup:
+    year: int | None  # None: undated articles
+    articles: list[Article]
+
+
+@dataclass
 class EntityPage:
     entity: Entity
     detail: Entity  # the Agency/Contractor/Program row, for its own fields
     articles: list[EntityArticle]
-    related: list[tuple[Entity, int]]
-    relationships: list[tuple[str, Entity, Relationship, int]]
+    related: list[EntityCount]
+    relationships: list[RelationshipRow]
     children: list[Entity]
     statuses: list
-    timeline: list[tuple[int | None, list[Article]]]
+    timeline: list[YearGroup]
 
 
-def resolve_entity(kind_plural: str, slug: str) -> tuple[Entity | None, str | None]:
-    """The entity, or the address it moved to after a merge (for a redirect)."""
+def find_entity(kind_plural: str, slug: str) -> tuple[Entity | None, Entity | None]:
+    """(the entity, None), or (None, where it lives now) after a merge or under another
+    kind, or (None, None) when there is no such entity."""
     kind = EntityKind.from_plural(kind_plural)
     if kind is None:
-        raise Http404("No such kind of entity.")
+        return None, None
     entity = Entity.objects.filter(slug=slug).first()
     if entity is not None:
-        if entity.kind != kind:
-            return None, entity.get_absolute_url()
-        return entity, None
+        return (entity, None) if entity.kind == kind else (None, entity)
     redirect = EntityRedirect.objects.select_related("entity").filter(old_slug=slug).first()
-    if redirect:
-        return None, redirect.entity.get_absolute_url()
-    raise Http404("No entity with that address.")
+    return None, (redirect.entity if redirect else None)
 
 
 def entity_page(entity: Entity) -> EntityPage:
@@ -214,7 +252,7 @@ def entity_page(entity: Entity) -> EntityPage:
     )
 
     article_ids = [m.article_id for m in mentions]
-    related_counts = (
+    related_counts = list(
         Mention.objects.visible()
         .filter(article_id__in=article_ids)
         .exclude(entity=entity)
@@ -222,11 +260,10 @@ def entity_page(entity: Entity) -> EntityPage:
         .annotate(n=Count("article", distinct=True))
         .order_by("-n", "entity__name", "entity")[:15]
     )
-    related_counts = list(related_counts)
     ents = Entity.objects.in_bulk([r["entity"] for r in related_counts])
     related = sorted(
-        ((ents[r["entity"]], r["n"]) for r in related_counts if r["entity"] in ents),
-        key=lambda t: (-t[1], t[0].name),
+        (EntityCount(ents[r["entity"]], r["n"]) for r in related_counts if r["entity"] in ents),
+        key=lambda ec: (-ec.count, ec.entity.name),
     )
 
     rels = []
@@ -235,10 +272,16 @@ def entity_page(entity: Entity) -> EntityPage:
         .select_related("subject", "object", "article")
         .order_by("kind", "id")
     ):
-        direction = "out" if r.subject_id == entity.pk else "in"
-        other = r.object if direction == "out" else r.subject
+        outgoing = r.subject_id == entity.pk
         offset = r.article.body.find(r.quote)
-        rels.append((direction, other, r, paragraph_index(r.article.body, max(offset, 0))))
+        rels.append(
+            RelationshipRow(
+                outgoing,
+                r.object if outgoing else r.subject,
+                r,
+                paragraph_index(r.article.body, max(offset, 0)),
+            )
+        )
 
     children = list(detail.children.all()) if model is Agency else []
     statuses = list(detail.status_history.select_related("article")) if model is Program else []
@@ -246,7 +289,14 @@ def entity_page(entity: Entity) -> EntityPage:
     for ea in sorted(articles, key=lambda ea: (ea.article.published is None, ea.article.published)):
         timeline[ea.article.published.year if ea.article.published else None].append(ea.article)
     return EntityPage(
-        entity, detail, articles, related, rels, children, statuses, list(timeline.items())
+        entity,
+        detail,
+        articles,
+        related,
+        rels,
+        children,
+        statuses,
+        [YearGroup(year, arts) for year, arts in timeline.items()],
     )
 
 

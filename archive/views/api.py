@@ -1,4 +1,11 @@
-"""Read-only JSON API: the same selectors and search as the pages."""
+"""Read-only JSON API: the same selectors and search as the pages.
+
+Every view is wrapped in @api_view, the one place where request errors become JSON
+answers (400 for bad parameters, 404 for what does not exist), and every article is
+written by article_data(), with extra keys where a view knows more.
+"""
+
+from functools import wraps
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
@@ -6,7 +13,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Prefetch
 from django.http import JsonResponse as _JsonResponse
 from django.shortcuts import redirect
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .. import selectors
 from ..models import Article, Entity, EntityKind, Mention
@@ -32,25 +39,43 @@ def JsonResponse(data, status=200, **kwargs):  # noqa: N802 - a drop-in for Djan
     return _JsonResponse(data, encoder=_Encoder, status=status, **kwargs)
 
 
-def _error(status: int, message: str) -> JsonResponse:
-    return JsonResponse({"error": message}, status=status)
+class NotFound(Exception):
+    """Nothing at this address; the message is the answer's "error"."""
 
 
-def _entity_ref(request, entity: Entity, count: int | None = None) -> dict:
-    data = {
+def api_view(view):
+    """GET/HEAD only; BadRequest -> 400, NotFound and pages past the end -> 404."""
+
+    @require_safe
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except BadRequest as exc:
+            return JsonResponse({"error": str(exc)}, status=400)
+        except NotFound as exc:
+            return JsonResponse({"error": str(exc)}, status=404)
+        except PageOutOfRange:
+            return JsonResponse({"error": "page out of range"}, status=404)
+
+    return wrapper
+
+
+# -- representations ----------------------------------------------------------------------
+def entity_ref(request, entity: Entity, **extra) -> dict:
+    return {
         "name": entity.name,
         "acronym": entity.acronym,
         "slug": entity.slug,
         "kind": entity.kind,
         "url": request.build_absolute_uri(entity.get_absolute_url()),
+        **extra,
     }
-    if count is not None:
-        data["mention_count"] = count
-    return data
 
 
-def _article_data(request, article: Article, mentions: list[Mention], body: bool = False) -> dict:
-    data = {
+def article_data(request, article: Article, **extra) -> dict:
+    """The one representation of an article; views add what they know (`extra`)."""
+    return {
         "title": article.title,
         "slug": article.slug,
         "url": request.build_absolute_uri(article.get_absolute_url()),
@@ -59,14 +84,19 @@ def _article_data(request, article: Article, mentions: list[Mention], body: bool
         "source_url": article.source_url or None,
         "dept": article.dept or None,
         "facts_note": article.facts_note or None,
+        **extra,
     }
-    for kind in EntityKind:
-        data[kind.plural] = [
-            _entity_ref(request, m.entity, m.count) for m in mentions if m.entity.kind == kind
+
+
+def entities_by_kind(request, mentions: list[Mention]) -> dict:
+    return {
+        kind.plural: [
+            entity_ref(request, m.entity, mention_count=m.count)
+            for m in mentions
+            if m.entity.kind == kind
         ]
-    if body:
-        data["body"] = article.body
-    return data
+        for kind in EntityKind
+    }
 
 
 def _visible_mentions():
@@ -82,64 +112,59 @@ def _visible_mentions():
 def _page(request, items, size):
     paginator = Paginator(items, size)
     try:
-        return paginator.page(request.GET.get("page") or 1)
+        page = paginator.page(request.GET.get("page") or 1)
     except PageNotAnInteger:
         raise BadRequest("page: must be a whole number") from None
     except EmptyPage:
         raise PageOutOfRange from None
 
-
-def _links(request, page) -> dict:
     def url(n):
         params = request.GET.copy()
         params["page"] = n
         return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
 
-    return {
+    return page, {
+        "count": paginator.count,
+        "page": page.number,
+        "num_pages": paginator.num_pages,
         "next": url(page.next_page_number()) if page.has_next() else None,
         "previous": url(page.previous_page_number()) if page.has_previous() else None,
     }
 
 
-@require_GET
+# -- views --------------------------------------------------------------------------------
+@api_view
 def articles(request):
-    try:
-        page = _page(
-            request,
-            Article.objects.newest_first().prefetch_related(_visible_mentions()),
-            settings.API_PAGE_SIZE,
-        )
-    except BadRequest as exc:
-        return _error(400, str(exc))
-    except PageOutOfRange:
-        return _error(404, "page out of range")
-    return JsonResponse(
-        {
-            "count": page.paginator.count,
-            "page": page.number,
-            "num_pages": page.paginator.num_pages,
-            **_links(request, page),
-            "results": [_article_data(request, a, a.visible_mentions) for a in page.object_list],
-        }
+    page, meta = _page(
+        request,
+        Article.objects.newest_first().prefetch_related(_visible_mentions()),
+        settings.API_PAGE_SIZE,
     )
+    results = [
+        article_data(request, a, **entities_by_kind(request, a.visible_mentions))
+        for a in page.object_list
+    ]
+    return JsonResponse({**meta, "results": results})
 
 
-@require_GET
+@api_view
 def article_detail(request, slug):
     article = Article.objects.prefetch_related(_visible_mentions()).filter(slug=slug).first()
     if article is None:
-        return _error(404, "no article with that slug")
-    return JsonResponse(_article_data(request, article, article.visible_mentions, body=True))
+        raise NotFound("no article with that slug")
+    return JsonResponse(
+        article_data(
+            request,
+            article,
+            **entities_by_kind(request, article.visible_mentions),
+            body=article.body,
+        )
+    )
 
 
-@require_GET
+@api_view
 def search(request):
-    try:
-        _, results = run_search(request.GET, settings.SEARCH_PAGE_SIZE)
-    except BadRequest as exc:
-        return _error(400, str(exc))
-    except PageOutOfRange:
-        return _error(404, "page out of range")
+    _, results = run_search(request.GET, settings.SEARCH_PAGE_SIZE)
     return JsonResponse(
         {
             "query": request.GET.get("q", ""),
@@ -152,22 +177,19 @@ def search(request):
             "window": results.window,
             "windowed": results.windowed,
             "results": [
-                {
-                    "title": h.article.title,
-                    "slug": h.article.slug,
-                    "url": request.build_absolute_uri(h.article.get_absolute_url()),
-                    "published": h.article.published.isoformat() if h.article.published else None,
-                    "publication": h.article.publication,
-                    "title_html": str(h.title_html),
-                    "snippet": str(h.snippet_html),
-                    "entities": [_entity_ref(request, e) for e in h.entities],
-                    "matched_entities": [e.slug for e in h.matched_entities],
-                }
+                article_data(
+                    request,
+                    h.article,
+                    title_html=str(h.title_html),
+                    snippet=str(h.snippet_html),
+                    entities=[entity_ref(request, e) for e in h.entities],
+                    matched_entities=[e.slug for e in h.matched_entities],
+                )
                 for h in results.hits
             ],
             "facets": {
                 **{
-                    EntityKind(kind).value: [
+                    kind: [
                         {"slug": f.value, "name": f.label, "count": f.count, "selected": f.selected}
                         for f in values
                     ]
@@ -179,24 +201,25 @@ def search(request):
                 ],
             },
             "entities": [
-                _entity_ref(request, e) | {"article_count": e.article_count}
-                for e in results.entities
+                entity_ref(request, e, article_count=e.article_count) for e in results.entities
             ],
             "suggestions": results.suggestions,
-            "similar_entities": [_entity_ref(request, e) for e in results.similar_entities],
+            "similar_entities": [entity_ref(request, e) for e in results.similar_entities],
         }
     )
 
 
 def _entity_data(request, e: Entity) -> dict:
-    return _entity_ref(request, e) | {
-        "aliases": [a.name for a in e.aliases.all()],
-        "description": e.description,
-        "article_count": e.article_count,
-    }
+    return entity_ref(
+        request,
+        e,
+        aliases=[a.name for a in e.aliases.all()],
+        description=e.description,
+        article_count=e.article_count,
+    )
 
 
-@require_GET
+@api_view
 def entities(request):
     kind = request.GET.get("kind", "")
     qs = (
@@ -206,67 +229,57 @@ def entities(request):
     )
     if kind:
         if kind not in EntityKind.values:
-            return _error(400, "kind: must be one of agency, contractor, program")
+            raise BadRequest("kind: must be one of agency, contractor, program")
         qs = qs.filter(kind=kind)
     return JsonResponse({"count": len(qs), "results": [_entity_data(request, e) for e in qs]})
 
 
-@require_GET
+@api_view
 def entity_detail(request, kind, slug):
     if kind not in EntityKind.values:
-        return _error(404, "kind: must be one of agency, contractor, program")
-    entity = (
-        Entity.objects.with_article_counts()
-        .prefetch_related("aliases")
-        .filter(kind=kind, slug=slug)
-        .first()
-    )
-    if entity is None:
-        try:
-            _, moved_to = selectors.resolve_entity(EntityKind(kind).plural, slug)
-        except Exception:
-            return _error(404, "no entity with that slug")
-        target = Entity.objects.get(slug=moved_to.rstrip("/").rsplit("/", 1)[-1])
-        return redirect("api-entity", target.kind, target.slug, permanent=True)
+        raise NotFound("kind: must be one of agency, contractor, program")
+    found, moved_to = selectors.find_entity(EntityKind(kind).plural, slug)
+    if moved_to is not None:
+        return redirect("api-entity", moved_to.kind, moved_to.slug, permanent=True)
+    if found is None:
+        raise NotFound("no entity with that slug")
+    entity = Entity.objects.with_article_counts().prefetch_related("aliases").get(pk=found.pk)
     page = selectors.entity_page(entity)
-    data = _entity_data(request, entity)
-    data["parent"] = (
-        _entity_ref(request, page.detail.parent) if getattr(page.detail, "parent", None) else None
+    parent = getattr(page.detail, "parent", None)
+    return JsonResponse(
+        _entity_data(request, entity)
+        | {
+            "parent": entity_ref(request, parent) if parent else None,
+            "children": [entity_ref(request, c) for c in page.children],
+            "status": getattr(page.detail, "status", None) or None,
+            "status_history": [
+                {
+                    "status": s.status,
+                    "year": s.year,
+                    "note": s.note or None,
+                    "article": s.article.slug,
+                    "quote": s.quote,
+                }
+                for s in page.statuses
+            ],
+            "articles": [
+                article_data(request, ea.article, mention_count=ea.count) for ea in page.articles
+            ],
+            "related": [
+                entity_ref(request, ec.entity, shared_articles=ec.count) for ec in page.related
+            ],
+            "relationships": [
+                {
+                    "subject": row.relationship.subject.slug,
+                    "kind": row.relationship.kind,
+                    "label": row.relationship.get_kind_display(),
+                    "object": row.relationship.object.slug,
+                    "amount": row.relationship.amount or None,
+                    "period": row.relationship.period or None,
+                    "article": row.relationship.article.slug,
+                    "quote": row.relationship.quote,
+                }
+                for row in page.relationships
+            ],
+        }
     )
-    data["children"] = [_entity_ref(request, c) for c in page.children]
-    data["status"] = getattr(page.detail, "status", None) or None
-    data["status_history"] = [
-        {
-            "status": s.status,
-            "year": s.year,
-            "note": s.note or None,
-            "article": s.article.slug,
-            "quote": s.quote,
-        }
-        for s in page.statuses
-    ]
-    data["articles"] = [
-        {
-            "title": ea.article.title,
-            "slug": ea.article.slug,
-            "url": request.build_absolute_uri(ea.article.get_absolute_url()),
-            "published": ea.article.published.isoformat() if ea.article.published else None,
-            "mention_count": ea.count,
-        }
-        for ea in page.articles
-    ]
-    data["related"] = [_entity_ref(request, e) | {"shared_articles": n} for e, n in page.related]
-    data["relationships"] = [
-        {
-            "subject": r.subject.slug,
-            "kind": r.kind,
-            "label": r.get_kind_display(),
-            "object": r.object.slug,
-            "amount": r.amount or None,
-            "period": r.period or None,
-            "article": r.article.slug,
-            "quote": r.quote,
-        }
-        for _, _, r, _ in page.relationships
-    ]
-    return JsonResponse(data)

@@ -3,7 +3,7 @@ import csv
 from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .. import selectors
 from ..models import Article, EntityKind
@@ -12,7 +12,7 @@ from .common import BadRequest, PageOutOfRange, run_search
 EXPORT_LIMIT = 10_000
 
 
-@require_GET
+@require_safe
 def home(request):
     return render(
         request,
@@ -25,7 +25,7 @@ def home(request):
     )
 
 
-@require_GET
+@require_safe
 def search_page(request):
     try:
         filterset, results = run_search(request.GET, settings.SEARCH_PAGE_SIZE)
@@ -53,7 +53,7 @@ def search_page(request):
     )
 
 
-@require_GET
+@require_safe
 def search_export(request):
     """The result set as CSV, for researchers: up to EXPORT_LIMIT rows in the requested
     order (relevance covers the search window; sort by date to export every match)."""
@@ -100,18 +100,20 @@ def search_export(request):
     return response
 
 
-@require_GET
+@require_safe
 def search_help(request):
     return render(request, "archive/search_help.html")
 
 
-@require_GET
+@require_safe
 def article(request, slug):
     page = selectors.article_page(slug)
+    if page is None:
+        raise Http404("No article with that address.")
     return render(request, "archive/article.html", {"page": page, "article": page.article})
 
 
-@require_GET
+@require_safe
 def entity_index(request, kind_plural):
     kind = EntityKind.from_plural(kind_plural)
     if kind is None:
@@ -123,10 +125,12 @@ def entity_index(request, kind_plural):
     )
 
 
-@require_GET
+@require_safe
 def entity(request, kind_plural, slug):
-    found, moved_to = selectors.resolve_entity(kind_plural, slug)
+    found, moved_to = selectors.find_entity(kind_plural, slug)
     if moved_to:
         return redirect(moved_to, permanent=True)
+    if found is None:
+        raise Http404("No entity with that address.")
     page = selectors.entity_page(found)
     return render(request, "archive/entity.html", {"page": page, "entity": page.detail})

@@ -1,20 +1,52 @@
 """Shared fixtures. The seed is imported once per test session into the test database;
 each test then runs in a transaction that is rolled back, so tests may change data freely."""
 
+import datetime as dt
+import io
+
 import pytest
 from django.core.management import call_command
+
+from .spec import BOLD, IMG, SCRIPT
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
-        call_command("import_seeds", verbosity=0, stdout=open("/dev/null", "w"))
+        call_command("import_seeds", verbosity=0, stdout=io.StringIO())
 
 
 @pytest.fixture
 def seeded(db):
     """The ten seed articles and the catalogue, linked (imported once per session)."""
     return db
+
+
+@pytest.fixture
+def hostile(seeded):
+    """The seed plus an article whose every field is markup that must never run: its title,
+    body, publication, dept, note and address; it names ICE (linked) and Wickr, whose
+    description is markup too. Its slug is "hostile"."""
+    from archive.models import Article, Entity, Mention
+
+    ice = Entity.objects.get(slug="ice")
+    body = f"ICE was here. {SCRIPT} and {IMG}.\nSecond para {SCRIPT}."
+    article = Article.objects.create(
+        title=f"Hostile {SCRIPT} title",
+        slug="hostile",
+        body=body,
+        publication=f"Pub {SCRIPT}",
+        published=dt.date(2023, 1, 1),
+        dept=f"dept {SCRIPT}",
+        facts_note=f"note {SCRIPT}",
+        source_url="https://example.com/x?a=1&b=<2>",
+    )
+    Mention.objects.create(article=article, entity=ice, count=1, spans=[[0, 3]])
+    wickr = Entity.objects.get(slug="wickr")
+    wickr.description = f"Messaging {BOLD} app {SCRIPT}"
+    wickr.save()
+    Mention.objects.create(article=article, entity=wickr, count=0, spans=[])
+    return article
 
 
 def pytest_collection_modifyitems(items):

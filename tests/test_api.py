@@ -2,7 +2,6 @@
 
 import datetime as dt
 import json
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,19 +10,23 @@ from django.test.utils import CaptureQueriesContext
 
 from archive.models import Article, Entity, Mention
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-ARTICLES_JSON = json.loads((FIXTURES / "articles.json").read_text())
-CATALOGUE = json.loads((FIXTURES / "catalogue.json").read_text())
-ARTICLES = [a for seeds in ARTICLES_JSON["seeds"].values() for a in seeds]
-ARTICLE_BY_SLUG = {a["slug"]: a for a in ARTICLES}
-ENTITIES = CATALOGUE["entities"]
-ENTITY_BY_SLUG = {e["slug"]: e for e in ENTITIES}
-RELATIONSHIPS = CATALOGUE["relationships"]
-PLURAL = {"agency": "agencies", "contractor": "contractors", "program": "programs"}
+from .markup import Page
+from .spec import (
+    ARTICLE_BY_SLUG,
+    ENTITIES,
+    ENTITY_BY_SLUG,
+    FILTERED_SEARCHES,
+    NARA_CBP,
+    NEWEST,
+    PLURAL,
+    RAW_MARKUP,
+    RELATIONSHIPS,
+    SCRIPT,
+    STATUS_HISTORY,
+    UTILITY,
+    WYDEN,
+)
 
-WYDEN = "wyden-catches-ice-illegally-collecting-financial-data"
-UTILITY = "ice-loses-access-to-utility-customer-records"
-NARA_CBP = "national-archive-questions-cbp-auto-deleting-messages"
 BASE = "http://testserver"
 
 ENTITY_REF_KEYS = {"name", "slug", "kind", "url"}
@@ -45,13 +48,6 @@ def get_json(client, url, status=200):
     assert response.status_code == status, (url, response.status_code, response.content[:300])
     assert response["Content-Type"].startswith("application/json")
     return response.json()
-
-
-def newest_first():
-    dated = sorted(
-        (a for a in ARTICLES if a["published"]), key=lambda a: a["published"], reverse=True
-    )
-    return [a["slug"] for a in dated] + [a["slug"] for a in ARTICLES if not a["published"]]
 
 
 def check_entity_ref(ref, with_count=False):
@@ -94,7 +90,7 @@ def test_articles_list(client, seeded):
     assert data["page"] == 1
     assert data["num_pages"] == 1
     assert data["next"] is None and data["previous"] is None
-    assert [a["slug"] for a in data["results"]] == newest_first()
+    assert [a["slug"] for a in data["results"]] == NEWEST
     for a in data["results"]:
         check_article(a)
         assert "ice" in [e["slug"] for e in a["agencies"]]
@@ -126,7 +122,7 @@ def test_articles_pagination(client, seeded, settings):
     assert pages[0]["next"] == f"{BASE}/api/articles/?page=2"
     assert pages[-1]["next"] is None
     assert [len(p["results"]) for p in pages] == [3, 3, 3, 1]
-    assert [a["slug"] for p in pages for a in p["results"]] == newest_first()
+    assert [a["slug"] for p in pages for a in p["results"]] == NEWEST
 
 
 @pytest.mark.parametrize(
@@ -193,12 +189,10 @@ def test_search_wickr(client, seeded):
 
 def _page_hits(client, query):
     """The article slugs the search page lists, in order."""
-    content = client.get(f"/search/?{query}").content.decode()
-    out = []
-    for chunk in content.split('<li class="hit">')[1:]:
-        href = chunk.split('href="', 1)[1].split('"', 1)[0]
-        out.append(href.removeprefix("/articles/").strip("/"))
-    return out
+    page = Page(client.get(f"/search/?{query}").content.decode())
+    return [
+        a.attr("href").removeprefix("/articles/").strip("/") for a in page.select("li.hit h2 a")
+    ]
 
 
 @pytest.mark.parametrize(
@@ -228,31 +222,7 @@ def test_search_rank_order_matches_page(client, seeded, query):
 
 
 @pytest.mark.parametrize(
-    "query, expected",
-    [
-        (
-            "agency=hsi",
-            {WYDEN, "hsi-asks-to-be-separated-from-ice", "dhs-ice-begin-body-camera-pilot-program"},
-        ),
-        ("program=clear", {WYDEN, UTILITY}),
-        ("contractor=wickr", {NARA_CBP}),
-        (
-            "agency=cbp&contractor=google",
-            {"google-amazon-microsoft-sell-surveillance-tech-to-ice-cbp-through-third-parties"},
-        ),
-        (
-            "agency=nara&agency=dhs-oig",
-            {NARA_CBP, "ice-torrance-detainees-inadequate-staffing-unsanitary-facilities"},
-        ),
-        ("q=Wickr&agency=ice", {NARA_CBP}),
-        ("q=Wickr&agency=hsi", set()),
-        (
-            "published_before=2021-12-31&published_after=2021-12-01",
-            {UTILITY, "dhs-ice-begin-body-camera-pilot-program"},
-        ),
-        ("publication=Techdirt&program=trac", {WYDEN}),
-        ("publication=Nowhere", set()),
-    ],
+    "query, expected", [pytest.param(q, e, id=q) for q, e in FILTERED_SEARCHES]
 )
 def test_search_filters(client, seeded, query, expected):
     data = get_json(client, f"/api/search/?{query}")
@@ -362,7 +332,7 @@ def test_entity_detail_ice(client, seeded):
     assert data["article_count"] == 10
     assert sorted(a["slug"] for a in data["articles"]) == sorted(ARTICLE_BY_SLUG)
     # newest first, the undated one last
-    assert [a["slug"] for a in data["articles"]] == newest_first()
+    assert [a["slug"] for a in data["articles"]] == NEWEST
     assert [c["slug"] for c in data["children"]] == ["hsi"]
     assert data["parent"]["slug"] == "dhs"
     quotes = {r["quote"] for r in data["relationships"]}
@@ -399,11 +369,8 @@ def test_entity_detail_clear(client, seeded):
 
 def test_entity_detail_summonses_history(client, seeded):
     data = get_json(client, "/api/entities/program/hsi-money-transfer-summonses/")
-    assert [(s["status"], s["year"]) for s in data["status_history"]] == [
-        ("active", 2019),
-        ("active", 2021),
-        ("ended", 2022),
-        ("disputed", 2022),
+    assert [(s["status"], s["year"]) for s in data["status_history"]] == STATUS_HISTORY[
+        "hsi-money-transfer-summonses"
     ]
     assert all(s["article"] == WYDEN and s["quote"] for s in data["status_history"])
 
@@ -495,28 +462,7 @@ def test_query_count_does_not_grow_with_articles(client, seeded, url):
         assert get_json(client, url)["count"] == 15
 
 
-# -- escaping ---------------------------------------------------------------------------
-SCRIPT = "<script>alert(1)</script>"
-
-
-@pytest.fixture
-def hostile(seeded):
-    ice = Entity.objects.get(slug="ice")
-    body = f"ICE was here. {SCRIPT} said alert."
-    article = Article.objects.create(
-        title=f"Hostile {SCRIPT} title",
-        slug="hostile",
-        body=body,
-        published=dt.date(2023, 1, 1),
-        publication="Techdirt",
-    )
-    Mention.objects.create(article=article, entity=ice, count=1, spans=[[0, 3]])
-    wickr = Entity.objects.get(slug="wickr")
-    wickr.description = "Messaging <b>bold</b> app " + SCRIPT
-    wickr.save()
-    return article
-
-
+# -- escaping (the `hostile` article: tests/conftest.py) ---------------------------------
 HOSTILE_JSON = [
     "/api/articles/",
     "/api/articles/hostile/",
@@ -548,4 +494,5 @@ def test_search_html_fields_are_escaped(client, hostile, url):
 def test_no_raw_script_in_json(client, hostile, url):
     response = client.get(url)
     assert response.status_code == 200
-    assert b"<script>alert" not in response.content
+    for markup in RAW_MARKUP:
+        assert markup.encode() not in response.content, markup

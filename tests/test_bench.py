@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from django.conf import settings
+from .spec import ROOT
 
 
 def test_bench_search_runs_on_a_tiny_corpus():
@@ -21,7 +21,7 @@ def test_bench_search_runs_on_a_tiny_corpus():
             "1",
             "--json",
         ],
-        cwd=settings.BASE_DIR,
+        cwd=ROOT,
         env=os.environ.copy(),
         capture_output=True,
         text=True,

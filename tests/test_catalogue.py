@@ -1,75 +1,130 @@
 """The catalogue's sourced facts, as a table written from the seed text: each relationship
 and program status cites an article and a sentence that really occurs in it."""
 
-import json
-from pathlib import Path
+from typing import NamedTuple
 
 import pytest
-from django.conf import settings
 
-from archive.models import Agency, Program, ProgramStatus, Relationship
+from archive.models import Agency, Entity, Program, ProgramStatus, Relationship
 
-CATALOGUE = json.loads((Path(settings.FIXTURES_DIR) / "catalogue.json").read_text())
+from .spec import (
+    BIGTECH,
+    BODYCAM,
+    FACIAL,
+    NARA_CBP,
+    RELATIONSHIPS,
+    TORRANCE,
+    UTILITY,
+    WYDEN,
+    relationship_id,
+)
 
-WYDEN = "wyden-catches-ice-illegally-collecting-financial-data"
-UTILITY = "ice-loses-access-to-utility-customer-records"
-RESELLERS = "google-amazon-microsoft-sell-surveillance-tech-to-ice-cbp-through-third-parties"
-TORRANCE = "ice-torrance-detainees-inadequate-staffing-unsanitary-facilities"
-NARA = "national-archive-questions-cbp-auto-deleting-messages"
-TRUST_STAMP = "ice-facial-recognition-contractor-leaks-personal-data"
-BODYCAM = "dhs-ice-begin-body-camera-pilot-program"
 
-# (subject, kind, object, article, amount, words the quote must contain)
-RELATIONSHIPS = [
-    ("hsi", "part_of", "ice", WYDEN, "", "a division of ICE"),
-    ("ice", "part_of", "dhs", TORRANCE, "", "DHS Inspector General"),
-    ("thomson-reuters", "operates", "clear", WYDEN, "", "CLEAR database run by Thomson Reuters"),
-    ("thomson-reuters", "sells_to", "ice", WYDEN, "$21 million a year", "$21 million a year"),
-    ("equifax", "supplies", "clear", UTILITY, "", "CLEAR database"),
-    ("nctue", "supplies", "equifax", UTILITY, "", "told Equifax to stop selling"),
-    ("trust-stamp", "contracts_with", "ice", TRUST_STAMP, "$7.2 million", "hired to assist ICE"),
-    ("corecivic", "contracts_with", "ice", TORRANCE, "", "CoreCivic"),
-    ("amazon", "owns", "wickr", NARA, "", "Amazon-owned"),
-    ("cbp", "uses", "wickr", NARA, "", "used the app"),
-    ("western-union", "supplies", "hsi", WYDEN, "6.2 million", "6.2 million financial records"),
-    ("maxitransfers", "supplies", "hsi", WYDEN, "6.2 million", "6.2 million financial records"),
-    (
+class Stated(NamedTuple):
+    """A relationship the seed states: who, how, whom, in which article, for how much, and
+    words its quote must contain."""
+
+    subject: str
+    kind: str
+    object: str
+    article: str
+    amount: str
+    words: str
+
+
+def stated(subject, kind, obj, article, words, amount=""):
+    return pytest.param(
+        Stated(subject, kind, obj, article, amount, words), id=f"{subject}-{kind}-{obj}"
+    )
+
+
+STATED = [
+    stated("hsi", "part_of", "ice", WYDEN, "a division of ICE"),
+    stated("ice", "part_of", "dhs", TORRANCE, "DHS Inspector General"),
+    stated("thomson-reuters", "operates", "clear", WYDEN, "CLEAR database run by Thomson Reuters"),
+    stated(
+        "thomson-reuters",
+        "sells_to",
+        "ice",
+        WYDEN,
+        "$21 million a year",
+        amount="$21 million a year",
+    ),
+    stated("equifax", "supplies", "clear", UTILITY, "CLEAR database"),
+    stated("nctue", "supplies", "equifax", UTILITY, "told Equifax to stop selling"),
+    stated(
+        "trust-stamp", "contracts_with", "ice", FACIAL, "hired to assist ICE", amount="$7.2 million"
+    ),
+    stated("corecivic", "contracts_with", "ice", TORRANCE, "CoreCivic"),
+    stated("amazon", "owns", "wickr", NARA_CBP, "Amazon-owned"),
+    stated("cbp", "uses", "wickr", NARA_CBP, "used the app"),
+    stated(
+        "western-union",
+        "supplies",
+        "hsi",
+        WYDEN,
+        "6.2 million financial records",
+        amount="6.2 million",
+    ),
+    stated(
+        "maxitransfers",
+        "supplies",
+        "hsi",
+        WYDEN,
+        "6.2 million financial records",
+        amount="6.2 million",
+    ),
+    stated(
         "hsi-money-transfer-summonses",
         "supplies",
         "trac",
         WYDEN,
-        "",
         "Transaction Record Analysis Center",
     ),
-    ("amazon", "sells_to", "ice", RESELLERS, "", "Amazon used third parties"),
-    ("google", "sells_to", "cbp", RESELLERS, "", "Google used third parties"),
-    ("microsoft", "sells_to", "ice", RESELLERS, "", "Microsoft used third parties"),
-    ("panamerica-computers", "resells_for", "amazon", RESELLERS, "", "Panamerica Computers"),
-    ("four-points-technology", "resells_for", "google", RESELLERS, "", "Four Points Technology"),
-    (
+    stated("amazon", "sells_to", "ice", BIGTECH, "Amazon used third parties"),
+    stated("google", "sells_to", "cbp", BIGTECH, "Google used third parties"),
+    stated("microsoft", "sells_to", "ice", BIGTECH, "Microsoft used third parties"),
+    stated("panamerica-computers", "resells_for", "amazon", BIGTECH, "Panamerica Computers"),
+    stated("four-points-technology", "resells_for", "google", BIGTECH, "Four Points Technology"),
+    stated(
         "systems-engineering-solutions",
         "resells_for",
         "microsoft",
-        RESELLERS,
-        "",
+        BIGTECH,
         "Systems Engineering Solutions",
     ),
-    ("ice", "operates", "raven", RESELLERS, "$300 million", "$300 million"),
-    ("ice", "operates", "body-worn-camera-pilot", BODYCAM, "", "pilot"),
+    stated("ice", "operates", "raven", BIGTECH, "$300 million", amount="$300 million"),
+    stated("ice", "operates", "body-worn-camera-pilot", BODYCAM, "pilot"),
 ]
 
-# (program, status, year, article, words the quote must contain)
+
+class StatusClaim(NamedTuple):
+    """A program's status in a year, as an article says it, with words its quote contains."""
+
+    program: str
+    status: str
+    year: int
+    article: str
+    words: str
+
+
+def claim(program, status, year, article, words):
+    return pytest.param(
+        StatusClaim(program, status, year, article, words), id=f"{program}-{status}-{year}"
+    )
+
+
 STATUSES = [
-    (
+    claim(
         "hsi-money-transfer-summonses",
         "ended",
         2022,
         WYDEN,
         "terminated the program in January 2022",
     ),
-    ("clear", "ended", 2021, UTILITY, "no longer have access"),
-    ("body-worn-camera-pilot", "pilot", 2021, BODYCAM, "pilot"),
-    ("raven", "proposed", 2021, RESELLERS, "$300 million"),
+    claim("clear", "ended", 2021, UTILITY, "no longer have access"),
+    claim("body-worn-camera-pilot", "pilot", 2021, BODYCAM, "pilot"),
+    claim("raven", "proposed", 2021, BIGTECH, "$300 million"),
 ]
 
 # (program, current status shown on its page)
@@ -81,9 +136,7 @@ CURRENT = [
 ]
 
 
-@pytest.mark.parametrize(
-    "rel", CATALOGUE["relationships"], ids=lambda r: f"{r['subject']}-{r['kind']}-{r['object']}"
-)
+@pytest.mark.parametrize("rel", [pytest.param(r, id=relationship_id(r)) for r in RELATIONSHIPS])
 def test_every_catalogue_quote_occurs_in_its_article(seeded, rel):
     stored = Relationship.objects.get(
         subject__slug=rel["subject"],
@@ -95,23 +148,26 @@ def test_every_catalogue_quote_occurs_in_its_article(seeded, rel):
     assert rel["quote"] in stored.article.body
 
 
-@pytest.mark.parametrize("subject,kind,obj,article,amount,words", RELATIONSHIPS)
-def test_relationships_the_seed_states(seeded, subject, kind, obj, article, amount, words):
+@pytest.mark.parametrize("fact", STATED)
+def test_relationships_the_seed_states(seeded, fact: Stated):
     rel = Relationship.objects.get(
-        subject__slug=subject, kind=kind, object__slug=obj, article__slug=article
+        subject__slug=fact.subject,
+        kind=fact.kind,
+        object__slug=fact.object,
+        article__slug=fact.article,
     )
-    assert words in rel.quote
+    assert fact.words in rel.quote
     assert rel.quote in rel.article.body
-    if amount:
-        assert amount in rel.amount
+    if fact.amount:
+        assert fact.amount in rel.amount
 
 
-@pytest.mark.parametrize("program,status,year,article,words", STATUSES)
-def test_program_status_history_is_sourced(seeded, program, status, year, article, words):
+@pytest.mark.parametrize("fact", STATUSES)
+def test_program_status_history_is_sourced(seeded, fact: StatusClaim):
     row = ProgramStatus.objects.get(
-        program__slug=program, status=status, year=year, article__slug=article
+        program__slug=fact.program, status=fact.status, year=fact.year, article__slug=fact.article
     )
-    assert words in row.quote
+    assert fact.words in row.quote
     assert row.quote in row.article.body
 
 
@@ -161,7 +217,5 @@ def test_agency_hierarchy(seeded, child, parent):
     ],
 )
 def test_catalogue_has_every_entity_the_issue_names_with_a_description(seeded, slug):
-    from archive.models import Entity
-
     entity = Entity.objects.get(slug=slug)
     assert entity.description.strip()

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
+from archive.models import Article, Entity, Mention
 from archive.names.linker import Linker, Name, is_acronym_like
 from archive.names.text import fold_quotes
-from archive.models import Article, Entity, Mention
 
 PRESENT = "present"
 

@@ -6,8 +6,9 @@ import sys
 from io import StringIO
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
+
+from .spec import ROOT
 
 
 def test_no_pending_migrations(db):
@@ -25,7 +26,7 @@ def test_production_settings_pass_check_deploy():
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=settings.BASE_DIR,
+        cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
@@ -38,7 +39,7 @@ def test_debug_off_without_secret_key_refuses_to_start():
     env = {**os.environ, "DEBUG": "0", "SECRET_KEY": ""}
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
-        cwd=settings.BASE_DIR,
+        cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,

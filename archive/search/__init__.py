@@ -13,10 +13,9 @@ entities.py entity cards and similar names      spelling.py  edit distance
 Depends on models and names only; never on ingest, curation or the pages.
 """
 
-from .engine import get_engine
 from .query import parse
 from .results import SORTS, Filters, PageOutOfRange, Results
-from .service import after_import, search
+from .service import after_import, get_engine, search
 
 __all__ = [
     "SORTS",

@@ -233,14 +233,3 @@ class Engine:
         if not fixed_any or not self.exists(fixed):
             return []
         return [str(fixed)]
-
-
-def get_engine() -> Engine:
-    from .postgres import PostgresEngine
-    from .sqlite import SqliteEngine
-
-    engines = {"sqlite": SqliteEngine, "postgresql": PostgresEngine}
-    try:
-        return engines[connection.vendor]()
-    except KeyError:
-        raise RuntimeError(f"No search engine for the {connection.vendor!r} database") from None

@@ -8,16 +8,27 @@ Each step is a function of its own, so the benchmark times exactly what a page r
 """
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from ..models import Article, Entity, EntityKind, Mention
 from ..names.text import mark, words
-from .engine import Engine, get_engine
+from .engine import Engine
 from .entities import acronyms, entities_named, similar_entities
+from .postgres import PostgresEngine
 from .query import Query, parse
 from .results import SORTS, FacetValue, Filters, Hit, PageOutOfRange, Results
+from .sqlite import SqliteEngine
 
 FACET_LIMIT = 12
+ENGINES = {"sqlite": SqliteEngine, "postgresql": PostgresEngine}
+
+
+def get_engine() -> Engine:
+    """The engine for the database in use."""
+    try:
+        return ENGINES[connection.vendor]()
+    except KeyError:
+        raise RuntimeError(f"No search engine for the {connection.vendor!r} database") from None
 
 
 def search(

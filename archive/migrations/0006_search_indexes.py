@@ -1,4 +1,4 @@
-"""Indexes that keep search cost bounded at 100,000+ articles (see README, Benchmark).
+"""Indexes that keep search cost bounded at 100,000+ articles (docs/benchmarks.md).
 
 Both: a covering index of what filters and facets read, a partial index of visible mentions.
 PostgreSQL: the browse order (published DESC NULLS LAST, id DESC) as an index.

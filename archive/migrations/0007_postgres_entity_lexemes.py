@@ -1,7 +1,7 @@
 """PostgreSQL: the words of an article's linked entity names also enter the tsvector as
 "e0<word>" lexemes, so an acronym query (CLEAR, ICE: "named by a linked entity") is a plain
 GIN lookup. The weight-restricted form it replaces ('ice:B') made PostgreSQL recheck every
-candidate row, unpacking its tsvector: 221 ms against 14 ms for ICE at 100k articles.
+candidate row, unpacking its tsvector (figures in docs/benchmarks.md).
 SQLite expresses the same condition as an FTS5 column filter ({entity_text} : "ice")."""
 
 from django.db import migrations

@@ -1,6 +1,6 @@
 """PostgreSQL: compress the tsvector and the body with lz4 instead of pglz where the server
 supports it (PostgreSQL 14+ built with lz4, as Debian's is). A search that must recheck its
-matches (phrases, weights) unpacks each row's ~5 KB tsvector; lz4 unpacks several times faster.
+matches (phrases, weights) unpacks each row's tsvector, and lz4 unpacks faster than pglz.
 Servers without lz4 keep pglz: the migration checks before it changes anything."""
 
 from django.db import migrations

@@ -93,19 +93,9 @@ class Command(BaseCommand):
             str(settings.BASE_DIR / "manage.py"),
             "bench_search",
             "--child",
-            "--articles",
-            str(opts["articles"]),
-            "--words",
-            str(opts["words"]),
-            "--seed",
-            str(opts["seed"]),
-            "--repeat",
-            str(opts["repeat"]),
-            "--batch",
-            str(opts["batch"]),
-            "--budget",
-            str(opts["budget"]),
         ]
+        for name in ("articles", "words", "seed", "repeat", "batch", "budget"):
+            cmd += [f"--{name}", str(opts[name])]
         if opts["json"]:
             cmd.append("--json")
         env = {**os.environ, "DATABASE_URL": bench.url}

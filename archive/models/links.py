@@ -70,10 +70,6 @@ class Mention(models.Model):
     def visible_sql(cls, alias: str = "") -> str:
         return cls.VISIBLE_SQL.format(alias=f"{alias}." if alias else "")
 
-    @property
-    def visible(self) -> bool:
-        return self.state != MentionState.REJECTED
-
 
 class RelationshipKind(models.TextChoices):
     PART_OF = "part_of", "is part of"

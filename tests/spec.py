@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SEEDS = ROOT / "seeds"
 SEED_FILE = SEEDS / "000_bfd58ad0cbd93c3f.txt"
+SEED_NAME = SEED_FILE.name  # what an imported article records as its seed_file
 
 ARTICLES_JSON = json.loads((FIXTURES / "articles.json").read_text(encoding="utf-8"))
 CATALOGUE = json.loads((FIXTURES / "catalogue.json").read_text(encoding="utf-8"))

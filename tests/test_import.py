@@ -2,7 +2,8 @@
 """The seed import, as a specification.
 
 Every expected value below was written from the seed text (seeds/000_bfd58ad0cbd93c3f.txt)
-and from /work/shared/seeds/ARTICLES.md, not from what the importer happens to produce.
+and from the article facts table the seed came with (recorded in fixtures/articles.json), not
+from what the importer happens to produce. The shared names and paths come from tests/spec.py.
 """
 
 import datetime as dt
@@ -12,9 +13,9 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
-from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 
 from archive.ingest import importer
@@ -29,18 +30,48 @@ from archive.models import (
     Relationship,
 )
 
-SEED_NAME = "000_bfd58ad0cbd93c3f.txt"
-SEED = Path(django_settings.SEEDS_DIR) / SEED_NAME
-FIXTURES = Path(django_settings.FIXTURES_DIR)
+from .spec import (
+    BIGTECH,
+    BODYCAM,
+    DEPORTED,
+    ENTITIES,
+    FACIAL,
+    FIXTURES,
+    HSI_SPLIT,
+    NARA_CBP,
+    REPORT,
+    SEED_FILE,
+    SEED_NAME,
+    SEED_ORDER,
+    TORRANCE,
+    UTILITY,
+    WYDEN,
+)
+
 DATA = Path(__file__).parent / "data"
 
+
 # ---------------------------------------------------------------------------------------------
-# The ten articles, from ARTICLES.md: (slug, seed line, last line, starts with, title,
-# published, source address, dept). Article 5's date, address and dept are unknown: blank.
+# The ten articles, from the seed's article facts table. Article 5's date, address and dept
+# are unknown: blank.
 # ---------------------------------------------------------------------------------------------
-ARTICLES = [
-    (
-        "ice-facial-recognition-contractor-leaks-personal-data",
+class SeedArticle(NamedTuple):
+    """One article of the seed: its slug, its first and last line in the seed file, the words
+    it starts with, and the facts the importer must store."""
+
+    slug: str
+    first_line: int
+    last_line: int
+    starts_with: str
+    title: str
+    published: dt.date | None
+    source_url: str
+    dept: str
+
+
+SEED_ARTICLES = [
+    SeedArticle(
+        FACIAL,
         1,
         9,
         "It’s not just the private sector leaking data",
@@ -49,8 +80,8 @@ ARTICLES = [
         "https://www.techdirt.com/2022/05/27/ice-facial-recognition-contractor-leaks-a-whole-bunch-of-personal-data/",
         "hey-it's-just-other-people's-data-so-what's-the-big-deal",
     ),
-    (
-        "report-shows-ices-massive-surveillance-apparatus",
+    SeedArticle(
+        REPORT,
         10,
         30,
         "Immigration and Customs Enforcement (ICE) has long made its own case for abolishment",
@@ -59,8 +90,8 @@ ARTICLES = [
         "https://www.techdirt.com/2022/05/20/report-shows-ices-massive-surveillance-apparatus-is-all-up-in-americans-everything/",
         "high-tech-thugging",
     ),
-    (
-        "national-archive-questions-cbp-auto-deleting-messages",
+    SeedArticle(
+        NARA_CBP,
         31,
         40,
         "When the National Archives and Records Administration (NARA) was established in 1934",
@@ -69,8 +100,8 @@ ARTICLES = [
         "https://www.techdirt.com/2022/04/14/national-archive-wants-to-know-why-cbp-is-using-messaging-services-that-auto-delete-messages/",
         "pretty-much-the-opposite-of-retention",
     ),
-    (
-        "ice-torrance-detainees-inadequate-staffing-unsanitary-facilities",
+    SeedArticle(
+        TORRANCE,
         41,
         63,
         "ICE has never really cared about the people it detains",
@@ -80,8 +111,8 @@ ARTICLES = [
         "https://www.techdirt.com/2022/03/25/ices-fierce-commitment-to-ensuring-detainees-are-cared-for-properly-includes-inadequate-staffing-unsanitary-facilities/",
         "inhumane",
     ),
-    (
-        "wyden-catches-ice-illegally-collecting-financial-data",
+    SeedArticle(
+        WYDEN,
         64,
         81,
         "ICE wants data and doesn’t care how it gets it.",
@@ -90,8 +121,8 @@ ARTICLES = [
         "",
         "",
     ),
-    (
-        "hsi-asks-to-be-separated-from-ice",
+    SeedArticle(
+        HSI_SPLIT,
         82,
         92,
         "Federal agents from Homeland Security Investigations say they have been kicked out",
@@ -100,8 +131,8 @@ ARTICLES = [
         "https://archive.techdirt.com/articles/20220101/12014048213/ice-is-so-toxic-that-dhss-investigative-wing-is-asking-to-be-completely-separated-it.shtml",
         "annul-this-arranged-marriage-please",
     ),
-    (
-        "dhs-ice-begin-body-camera-pilot-program",
+    SeedArticle(
+        BODYCAM,
         93,
         113,
         "Following protests over killings by law enforcement officers",
@@ -110,8 +141,8 @@ ARTICLES = [
         "https://www.techdirt.com/2021/12/30/dhs-ice-begin-body-camera-pilot-program-with-surprisingly-good-policies-place/",
         "exceeding-admittedly-low-expectations",
     ),
-    (
-        "ice-loses-access-to-utility-customer-records",
+    SeedArticle(
+        UTILITY,
         114,
         126,
         "Another one of ICE’s (Immigration and Customs Enforcement) data spigots has been shut off.",
@@ -120,8 +151,8 @@ ARTICLES = [
         "https://www.techdirt.com/2021/12/13/ice-loses-access-to-sensitive-utility-customer-records-following-pressure-senator-ron-wyden/",
         "and-now-we'll-wait-for-the-law-enforcement-pushback",
     ),
-    (
-        "google-amazon-microsoft-sell-surveillance-tech-to-ice-cbp-through-third-parties",
+    SeedArticle(
+        BIGTECH,
         127,
         142,
         "A few years ago, tech companies stood up to the US government",
@@ -131,8 +162,8 @@ ARTICLES = [
         "https://www.techdirt.com/articles/20211009/10260647722/google-amazon-microsoft-are-using-third-party-companies-to-sell-surveillance-tech-to-ice-cbp.shtml",
         "same-as-it-ever-was",
     ),
-    (
-        "man-deported-after-film-critical-of-ice-asks-court-to-roll-back-removal",
+    SeedArticle(
+        DEPORTED,
         143,
         164,
         "Under president Donald Trump, ICE went from barely tolerable to fascist stormtroopery",
@@ -143,8 +174,10 @@ ARTICLES = [
         "ICE,-however,-is-still-the-'worst-of-the-worst'",
     ),
 ]
-SLUGS = [row[0] for row in ARTICLES]
-ARTICLE_IDS = [f"{n}-{row[0][:30]}" for n, row in enumerate(ARTICLES, 1)]
+# The ten articles as parameters, one per test, named by their number and slug.
+SEED_ARTICLE_PARAMS = [
+    pytest.param(row, id=f"{n}-{row.slug}") for n, row in enumerate(SEED_ARTICLES, 1)
+]
 
 SUMMARY_KEYS = (
     "articles_created",
@@ -217,7 +250,7 @@ def empty_database():
 
 
 def seed_lines() -> list[str]:
-    return SEED.read_text(encoding="utf-8").split("\n")
+    return SEED_FILE.read_text(encoding="utf-8").split("\n")
 
 
 @pytest.fixture
@@ -226,7 +259,7 @@ def workdir(tmp_path, settings):
     seeds, fixtures = tmp_path / "seeds", tmp_path / "fixtures"
     seeds.mkdir()
     fixtures.mkdir()
-    shutil.copy(SEED, seeds / SEED_NAME)
+    shutil.copy(SEED_FILE, seeds / SEED_NAME)
     for name in ("articles.json", "catalogue.json"):
         shutil.copy(FIXTURES / name, fixtures / name)
     settings.SEEDS_DIR = seeds
@@ -238,64 +271,52 @@ def workdir(tmp_path, settings):
 # The ten articles
 # ---------------------------------------------------------------------------------------------
 def test_the_seed_holds_exactly_ten_articles(seeded):
-    assert sorted(Article.objects.values_list("slug", flat=True)) == sorted(SLUGS)
+    assert sorted(Article.objects.values_list("slug", flat=True)) == sorted(SEED_ORDER)
 
 
-@pytest.mark.parametrize(
-    "slug, line, last_line, starts_with, title, published, source_url, dept",
-    ARTICLES,
-    ids=ARTICLE_IDS,
-)
-def test_article_facts(
-    seeded, slug, line, last_line, starts_with, title, published, source_url, dept
-):
-    a = Article.objects.get(slug=slug)
-    assert a.title == title
-    assert a.published == published
-    assert a.source_url == source_url
-    assert a.dept == dept
+@pytest.mark.parametrize("article", SEED_ARTICLE_PARAMS)
+def test_article_facts(seeded, article):
+    a = Article.objects.get(slug=article.slug)
+    assert a.title == article.title
+    assert a.published == article.published
+    assert a.source_url == article.source_url
+    assert a.dept == article.dept
     assert a.publication == "Techdirt"
     assert a.seed_file == SEED_NAME
-    assert a.seed_line == line
+    assert a.seed_line == article.first_line
     assert a.content_hash == hashlib.sha256(a.body.encode()).hexdigest()
 
 
-@pytest.mark.parametrize(
-    "slug, line, last_line, starts_with, title, published, source_url, dept",
-    ARTICLES,
-    ids=ARTICLE_IDS,
-)
-def test_article_body_is_its_lines_of_the_file(
-    seeded, slug, line, last_line, starts_with, title, published, source_url, dept
-):
-    a = Article.objects.get(slug=slug)
-    assert a.body.startswith(starts_with)
-    n = SLUGS.index(slug)
-    if n + 1 < len(ARTICLES):
-        next_words = ARTICLES[n + 1][3]
+@pytest.mark.parametrize("article", SEED_ARTICLE_PARAMS)
+def test_article_body_is_its_lines_of_the_file(seeded, article):
+    a = Article.objects.get(slug=article.slug)
+    assert a.body.startswith(article.starts_with)
+    n = SEED_ARTICLES.index(article)
+    if n + 1 < len(SEED_ARTICLES):
+        next_words = SEED_ARTICLES[n + 1].starts_with
         assert next_words not in a.body
     # One paragraph per line of the file, the article's lines exactly.
-    assert len(a.paragraphs) == last_line - line + 1
-    assert a.paragraphs == seed_lines()[line - 1 : last_line]
+    assert len(a.paragraphs) == article.last_line - article.first_line + 1
+    assert a.paragraphs == seed_lines()[article.first_line - 1 : article.last_line]
 
 
-def test_articles_cover_the_whole_file_without_gaps():
+def test_articles_cover_the_whole_file_without_gaps(seeded):
     lines = [x for x in seed_lines() if x.strip()]
     assert len(lines) == 164
-    assert ARTICLES[-1][2] == 164
-    for (_, _, last, *_), (_, nxt, *_) in zip(ARTICLES, ARTICLES[1:], strict=False):
-        assert nxt == last + 1
+    assert SEED_ARTICLES[-1].last_line == 164
+    for this, following in zip(SEED_ARTICLES, SEED_ARTICLES[1:], strict=False):
+        assert following.first_line == this.last_line + 1
+    # The imported articles, in file order, hold every line of the file once.
+    imported = Article.objects.filter(seed_file=SEED_NAME).order_by("seed_line")
+    assert [p for a in imported for p in a.paragraphs] == lines
 
 
 @pytest.mark.parametrize(
     "slug, note_mentions",
     [
-        ("wyden-catches-ice-illegally-collecting-financial-data", "unknown"),
-        ("hsi-asks-to-be-separated-from-ice", "archive address"),
-        (
-            "google-amazon-microsoft-sell-surveillance-tech-to-ice-cbp-through-third-parties",
-            "address",
-        ),
+        (WYDEN, "unknown"),
+        (HSI_SPLIT, "archive address"),
+        (BIGTECH, "address"),
     ],
 )
 def test_uncertain_facts_carry_a_note(seeded, slug, note_mentions):
@@ -345,11 +366,7 @@ def test_json_summary_always_has_the_documented_keys(seeded, first_import):
 
 def test_json_summary_totals(seeded):
     summary = run_json()
-    assert (
-        summary["entities_total"]
-        == Entity.objects.count()
-        == len(json.loads((FIXTURES / "catalogue.json").read_text())["entities"])
-    )
+    assert summary["entities_total"] == Entity.objects.count() == len(ENTITIES)
     assert summary["mentions_total"] == Mention.objects.visible().count()
     assert isinstance(summary["new_candidates"], list)
 
@@ -450,10 +467,10 @@ def test_the_modified_seed_does_update_when_nothing_fails(seeded, workdir):
     assert summary["articles_updated"] == 2
     assert summary["articles_unchanged"] == 8
     assert summary.get("articles_created", 0) == 0
-    a3 = Article.objects.get(slug=SLUGS[2])
+    a3 = Article.objects.get(slug=NARA_CBP)
     assert a3.body.endswith("Microsoft declined to comment.")
     assert a3.mentions.filter(entity__slug="microsoft").exists()
-    a10 = Article.objects.get(slug=SLUGS[9])
+    a10 = Article.objects.get(slug=DEPORTED)
     assert a10.mentions.filter(entity__slug="thomson-reuters").exists()
     assert run_json()["changed"] is False
 
@@ -589,7 +606,7 @@ BAD_INPUT = [
         SEED_NAME,
         [
             "article 4",
-            "ice-torrance-detainees-inadequate-staffing-unsanitary-facilities",
+            TORRANCE,
             "not found",
         ],
         id="anchor-not-found",
@@ -649,16 +666,27 @@ def test_bad_input_on_an_empty_database_writes_nothing(
 # New material in Markdown
 # ---------------------------------------------------------------------------------------------
 NEW_MD = DATA / "new_material.md"
+
+
+class MarkdownArticle(NamedTuple):
+    """An article of tests/data/new_material.md, as its front matter gives it."""
+
+    slug: str
+    first_line: int
+    title: str
+    published: dt.date
+    source_url: str
+
+
 MD_ARTICLES = [
-    # (slug, seed line, title, published, source_url)
-    (
+    MarkdownArticle(
         "cbp-buys-face-scanners-from-a-company-nobody-has-heard-of",
         1,
         "CBP Buys Face Scanners From A Company Nobody Has Heard Of",
         dt.date(2023, 2, 14),
         "https://example.org/2023/02/14/cbp-buys-face-scanners/",
     ),
-    (
+    MarkdownArticle(
         "the-border-analytics-program-nobody-voted-for",
         14,
         "The Border Analytics Program Nobody Voted For",
@@ -672,18 +700,18 @@ def test_markdown_material_imports_two_articles(seeded):
     summary = run_json(str(NEW_MD))
     assert summary["articles_created"] == 2
     assert summary["files"] == ["new_material.md"]
-    for slug, line, title, published, url in MD_ARTICLES:
-        a = Article.objects.get(slug=slug)
+    for article in MD_ARTICLES:
+        a = Article.objects.get(slug=article.slug)
         assert (a.title, a.published, a.source_url, a.publication) == (
-            title,
-            published,
-            url,
+            article.title,
+            article.published,
+            article.source_url,
             "Example Watchdog",
         )
-        assert (a.seed_file, a.seed_line) == ("new_material.md", line)
+        assert (a.seed_file, a.seed_line) == ("new_material.md", article.first_line)
         assert len(a.paragraphs) == 2
     # Soft-wrapped lines join into one paragraph.
-    first = Article.objects.get(slug=MD_ARTICLES[0][0])
+    first = Article.objects.get(slug=MD_ARTICLES[0].slug)
     assert first.paragraphs[0].startswith("U.S. Customs and Border Protection has signed")
     assert first.paragraphs[0].endswith("stored on Amazon Web Services.")
     assert Article.objects.count() == 12
@@ -700,7 +728,7 @@ def test_markdown_material_imports_two_articles(seeded):
 )
 def test_markdown_material_links_known_entities(seeded, article, entity, spans):
     run_json(str(NEW_MD))
-    a = Article.objects.get(slug=MD_ARTICLES[article][0])
+    a = Article.objects.get(slug=MD_ARTICLES[article].slug)
     m = a.mentions.get(entity__slug=entity)
     assert [a.body[s:e] for s, e in m.spans] == spans
     assert m.count == len(spans)
@@ -724,8 +752,8 @@ def test_markdown_material_suggests_its_unknown_names(seeded):
     summary = run_json(str(NEW_MD))
     new = {(c["name"], c["acronym"], c["article"]) for c in summary["new_candidates"]}
     assert new == {
-        ("Acme Biometrics, Inc.", "", MD_ARTICLES[0][0]),
-        ("Border Analytics Program", "BAP", MD_ARTICLES[1][0]),
+        ("Acme Biometrics, Inc.", "", MD_ARTICLES[0].slug),
+        ("Border Analytics Program", "BAP", MD_ARTICLES[1].slug),
     }
     acme = Candidate.objects.get(name="Acme Biometrics, Inc.")
     assert (acme.reason, acme.suggested_kind, acme.state) == ("company", "contractor", "pending")
@@ -750,6 +778,6 @@ def test_markdown_material_leaves_the_seed_articles_alone(seeded):
     before = {a.slug: (a.content_hash, a.entity_text) for a in Article.objects.all()}
     run_json(str(NEW_MD))
     after = {
-        a.slug: (a.content_hash, a.entity_text) for a in Article.objects.filter(slug__in=SLUGS)
+        a.slug: (a.content_hash, a.entity_text) for a in Article.objects.filter(slug__in=SEED_ORDER)
     }
     assert after == before

@@ -106,6 +106,10 @@ SEARCH_PAGE_SIZE = 20
 # matches, so a search costs the same at 10 or 10 million articles; totals stay exact.
 SEARCH_WINDOW = int(os.environ.get("SEARCH_WINDOW", "2000"))
 API_PAGE_SIZE = 50
+# Relinking every article (after an editor changes names) runs outside the request:
+# "subprocess" starts `manage.py relink --job N` detached when the change commits;
+# "inline" runs it at once, in the same process and transaction (the tests use it).
+RELINK_RUNNER = os.environ.get("RELINK_RUNNER", "subprocess")
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

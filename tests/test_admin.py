@@ -1,11 +1,22 @@
-"""The editors' admin: every page answers, and curation survives a re-import."""
+"""The editors' admin: every page answers, and curation survives a re-import; the rules
+live in archive.curation, and relinking every article runs outside the request."""
+
+import ast
+import io
+import re
+import subprocess
+from pathlib import Path
 
 import pytest
 from django import forms
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from archive.ingest import curation, importer
+from archive import curation
+from archive.curation import relink as relink_module
+from archive.ingest import importer
 from archive.models import (
     Agency,
     Alias,
@@ -18,6 +29,8 @@ from archive.models import (
     Program,
     ProgramStatus,
     Relationship,
+    RelinkJob,
+    Suppression,
 )
 
 CORECIVIC_ARTICLE = "ice-torrance-detainees-inadequate-staffing-unsanitary-facilities"
@@ -37,6 +50,12 @@ MODELS = [
     Candidate,
     EntityRedirect,
 ]
+
+
+@pytest.fixture(autouse=True)
+def relink_inline(settings):
+    """Whole-archive relinks run at once, in the test's transaction (which never commits)."""
+    settings.RELINK_RUNNER = "inline"
 
 
 def url(model, view, *args):
@@ -64,6 +83,22 @@ def form_data(response):
         for i, f in enumerate(fs.forms):
             put(f, f"{fs.prefix}-{i}-")
     return data
+
+
+def inline_formset(page, model):
+    """The formset of `model`'s inline on a change page."""
+    return next(
+        i.formset for i in page.context["inline_admin_formsets"] if i.formset.model is model
+    )
+
+
+def mention_row(client, article, pick):
+    """The article's change form as it would post unchanged, and the field prefix of the
+    inline row of the first of its mentions `pick(mention)` accepts."""
+    page = client.get(url(Article, "change", article.pk))
+    fs = inline_formset(page, Mention)
+    i = next(n for n, f in enumerate(fs.forms) if pick(f.instance))
+    return form_data(page), f"{fs.prefix}-{i}-"
 
 
 def reimport():
@@ -250,15 +285,14 @@ def test_mention_state_survives_reimport(seeded, admin_client, state):
     assert summary.stats["mentions_left_alone"] >= 1
 
 
-def test_reject_mention_in_article_inline(seeded, admin_client):
+@pytest.mark.parametrize(
+    ("field", "value"), [("state", "rejected"), ("DELETE", "on")], ids=["rejected", "deleted"]
+)
+def test_reject_mention_in_article_inline(seeded, admin_client, field, value):
+    """Rejecting the linker's mention in the inline, or deleting it (which rejects it)."""
     article = Article.objects.get(slug=CORECIVIC_ARTICLE)
-    page = admin_client.get(url(Article, "change", article.pk))
-    data = form_data(page)
-    fs = next(
-        i.formset for i in page.context["inline_admin_formsets"] if i.formset.model is Mention
-    )
-    i = next(n for n, f in enumerate(fs.forms) if f.instance.entity.slug == "corecivic")
-    data[f"{fs.prefix}-{i}-state"] = "rejected"
+    data, row = mention_row(admin_client, article, lambda m: m.entity.slug == "corecivic")
+    data[f"{row}{field}"] = value
     assert admin_client.post(url(Article, "change", article.pk), data).status_code == 302
     reimport()
     m = Mention.objects.get(article=article, entity__slug="corecivic")
@@ -266,20 +300,6 @@ def test_reject_mention_in_article_inline(seeded, admin_client):
     article.refresh_from_db()
     assert "CoreCivic" not in article.entity_text
     assert article.edited_fields == []  # only mentions changed
-
-
-def test_deleting_a_linker_mention_in_the_inline_rejects_it(seeded, admin_client):
-    article = Article.objects.get(slug=CORECIVIC_ARTICLE)
-    page = admin_client.get(url(Article, "change", article.pk))
-    data = form_data(page)
-    fs = next(
-        i.formset for i in page.context["inline_admin_formsets"] if i.formset.model is Mention
-    )
-    i = next(n for n, f in enumerate(fs.forms) if f.instance.entity.slug == "corecivic")
-    data[f"{fs.prefix}-{i}-DELETE"] = "on"
-    assert admin_client.post(url(Article, "change", article.pk), data).status_code == 302
-    reimport()
-    assert Mention.objects.get(article=article, entity__slug="corecivic").state == "rejected"
 
 
 def test_editor_mention_added_in_mention_admin_survives(seeded, admin_client):
@@ -306,9 +326,7 @@ def test_editor_mention_added_in_article_inline_survives(seeded, admin_client):
     nsa = Entity.objects.get(slug="nsa")
     page = admin_client.get(url(Article, "change", article.pk))
     data = form_data(page)
-    fs = next(
-        i.formset for i in page.context["inline_admin_formsets"] if i.formset.model is Mention
-    )
+    fs = inline_formset(page, Mention)
     n = len(fs.forms)
     data |= {
         f"{fs.prefix}-TOTAL_FORMS": n + 1,
@@ -359,9 +377,7 @@ def test_relationship_edited_in_entity_inline_is_marked_edited(seeded, admin_cli
     amazon = Contractor.objects.get(slug="amazon")
     page = admin_client.get(url(Contractor, "change", amazon.pk))
     data = form_data(page)
-    fs = next(
-        i.formset for i in page.context["inline_admin_formsets"] if i.formset.model is Relationship
-    )
+    fs = inline_formset(page, Relationship)
     assert fs.forms, "Amazon has outgoing relationships in the catalogue"
     rel = fs.forms[0].instance
     data[f"{fs.prefix}-0-period"] = "2019–2021"
@@ -674,8 +690,6 @@ def test_an_edited_catalogue_alias_survives_reimport(seeded, admin_client):
 
 
 def test_merge_keeps_the_moved_description_after_reimport(seeded):
-    from archive.ingest import curation
-
     wickr = Entity.objects.get(slug="wickr")
     blank = Contractor.objects.create(name="Wickr Inc", slug="wickr-inc", description="")
     curation.merge_entities(blank, [wickr])
@@ -727,9 +741,605 @@ def test_a_deleted_catalogue_item_stays_deleted_after_reimport(
 
 
 def test_deleting_the_suppression_lets_the_import_restore_it(seeded, admin_client):
-    from archive.models import Suppression
-
     _delete(admin_client, Contractor.objects.get(slug="apple"))
     Suppression.objects.filter(key="apple").delete()
     importer.run()
     assert Entity.objects.filter(slug="apple").exists()
+
+
+# --- records: suppressions and relink jobs are lists to read ----------------------------
+
+
+@pytest.mark.parametrize("model", [Suppression, RelinkJob], ids=lambda m: m.__name__)
+def test_records_answer_and_cannot_be_added(seeded, admin_client, admin_user, model):
+    if model is Suppression:
+        obj = Suppression.objects.create(what="entity", key="apple")
+    else:
+        obj = RelinkJob.objects.create(reason="Alias “X” saved", requested_by=admin_user)
+    assert admin_client.get(url(model, "changelist")).status_code == 200
+    assert admin_client.get(url(model, "change", obj.pk)).status_code == 200
+    assert admin_client.get(url(model, "add")).status_code == 403
+
+
+# --- relinking every article runs outside the request -----------------------------------
+
+
+def _messages(response) -> str:
+    return "\n".join(str(m) for m in response.context["messages"])
+
+
+def test_an_alias_saved_queues_a_relink_started_after_commit(
+    seeded, admin_client, admin_user, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.RELINK_RUNNER = "subprocess"
+    started = []
+    monkeypatch.setattr(
+        relink_module.subprocess, "Popen", lambda args, **kw: started.append((args, kw))
+    )
+    corecivic = Entity.objects.get(slug="corecivic")
+    article = Article.objects.get(slug=CORECIVIC_ARTICLE)
+    before = Mention.objects.get(article=article, entity=corecivic).count
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            url(Alias, "add"),
+            {"entity": corecivic.pk, "name": "Torrance County Detention Facility"},
+            follow=True,
+        )
+    job = RelinkJob.objects.get()
+    assert (job.status, job.requested_by, job.started) == ("queued", admin_user, None)
+    assert "Torrance County Detention Facility" in job.reason
+    # The request did not relink: the job will.
+    assert Mention.objects.get(article=article, entity=corecivic).count == before
+    [(args, kw)] = started
+    assert args[1:] == ["manage.py", "relink", "--job", str(job.pk)]
+    assert kw["start_new_session"] is True
+    assert kw["cwd"] == settings.BASE_DIR
+    assert kw["stdout"] == kw["stderr"] == subprocess.DEVNULL
+    # The editor is told it is under way, with a link to the job.
+    told = _messages(response)
+    assert "under way" in told
+    assert url(RelinkJob, "change", job.pk) in told
+
+    call_command("relink", job=job.pk, stdout=io.StringIO())
+    job.refresh_from_db()
+    assert job.status == "done"
+    assert job.started <= job.finished
+    assert job.result.startswith(f"Relinked {Article.objects.count()} article(s)")
+    assert Mention.objects.get(article=article, entity=corecivic).count > before
+
+
+def test_a_queued_relink_is_reused_not_doubled(seeded, admin_user, settings):
+    settings.RELINK_RUNNER = "subprocess"
+    first = curation.queue_relink("Alias “A” saved", admin_user)
+    second = curation.queue_relink("Alias “B” saved", admin_user)
+    assert second.pk == first.pk
+    assert RelinkJob.objects.get().reason == "Alias “A” saved; Alias “B” saved"
+    # A job already running read the old names: a new change needs a new job.
+    RelinkJob.objects.filter(pk=first.pk).update(status="running")
+    third = curation.queue_relink("Alias “C” saved", admin_user)
+    assert third.pk != first.pk
+    assert (third.status, third.reason) == ("queued", "Alias “C” saved")
+
+
+def test_the_relink_command_moves_a_job_through_its_states(
+    seeded, admin_user, settings, monkeypatch
+):
+    settings.RELINK_RUNNER = "subprocess"
+    job = curation.queue_relink("Name or acronym of “X” changed", admin_user)
+    seen = []
+    relink_everything = relink_module.relink_everything
+
+    def spy():
+        seen.append(RelinkJob.objects.values_list("status", "started", "finished").get(pk=job.pk))
+        return relink_everything()
+
+    monkeypatch.setattr(relink_module, "relink_everything", spy)
+    out = io.StringIO()
+    call_command("relink", job=job.pk, stdout=out)
+    [(status, started, finished)] = seen
+    assert (status, started is not None, finished) == ("running", True, None)
+    job.refresh_from_db()
+    assert (job.status, job.announced) == ("done", False)
+    assert job.finished >= job.started
+    assert "\n" not in job.result and "mentions created" in job.result
+    assert job.result in out.getvalue()
+
+    # Run again, it is left alone: it is no longer queued.
+    out = io.StringIO()
+    call_command("relink", job=job.pk, stdout=out)
+    assert "left alone" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command("relink", job=job.pk + 1000, stdout=io.StringIO())
+
+
+def test_a_failed_relink_records_the_error(seeded, admin_user, settings, monkeypatch):
+    settings.RELINK_RUNNER = "subprocess"
+    job = curation.queue_relink("Alias “A” saved", admin_user)
+
+    def broken():
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(relink_module, "relink_everything", broken)
+    with pytest.raises(CommandError):
+        call_command("relink", job=job.pk, stdout=io.StringIO())
+    job.refresh_from_db()
+    assert (job.status, job.result) == ("failed", "RuntimeError: disk full")
+    assert job.finished is not None
+
+
+def test_relink_pending_runs_every_queued_job_and_plain_relink_runs_now(seeded, admin_user):
+    jobs = [RelinkJob.objects.create(reason=f"Reason {i}", requested_by=admin_user) for i in (1, 2)]
+    done = RelinkJob.objects.create(reason="Earlier", status="done", result="Earlier result")
+    out = io.StringIO()
+    call_command("relink", pending=True, stdout=out)
+    assert [j.status for j in RelinkJob.objects.filter(pk__in=[j.pk for j in jobs])] == [
+        "done",
+        "done",
+    ]
+    done.refresh_from_db()
+    assert done.result == "Earlier result"
+    out = io.StringIO()
+    call_command("relink", stdout=out)
+    assert out.getvalue().startswith(f"Relinked {Article.objects.count()} article(s)")
+
+
+def test_the_inline_runner_relinks_at_once_and_says_so(seeded, admin_client, admin_user):
+    corecivic = Entity.objects.get(slug="corecivic")
+    response = admin_client.post(
+        url(Alias, "add"), {"entity": corecivic.pk, "name": "Torrance County"}, follow=True
+    )
+    job = RelinkJob.objects.get()
+    assert (job.status, job.requested_by, job.announced) == ("done", admin_user, True)
+    assert job.started and job.finished
+    told = _messages(response)
+    assert "Every article was relinked" in told
+    assert url(RelinkJob, "change", job.pk) in told
+
+
+def test_the_editor_is_told_once_when_their_relink_finished(
+    seeded, admin_client, admin_user, django_user_model
+):
+    other = django_user_model.objects.create(username="other")
+    mine = RelinkJob.objects.create(
+        reason="Alias “A” saved", requested_by=admin_user, status="done", result="Relinked 10."
+    )
+    failed = RelinkJob.objects.create(
+        reason="Alias “B” saved", requested_by=admin_user, status="failed", result="Boom."
+    )
+    running = RelinkJob.objects.create(reason="C", requested_by=admin_user, status="running")
+    theirs = RelinkJob.objects.create(reason="D", requested_by=other, status="done")
+    told = _messages(admin_client.get(url(Article, "changelist")))
+    assert f"relink job #{mine.pk}</a>). Relinked 10." in told
+    assert f"relink job #{failed.pk}</a>): Boom." in told
+    assert f"#{running.pk}<" not in told and f"#{theirs.pk}<" not in told
+    # Told once: the next page says nothing more.
+    assert "relink job" not in _messages(admin_client.get(url(Agency, "changelist")))
+
+
+# --- curation holds every rule ---------------------------------------------------------
+
+
+def _linker_mention():
+    return Mention.objects.get(article__slug=CORECIVIC_ARTICLE, entity__slug="corecivic")
+
+
+def _new_relationship():
+    rel = Relationship.objects.select_related("article").first()
+    acme = Contractor.objects.create(name="Acme Surveillance", slug="acme-surveillance")
+    return Relationship(
+        subject=acme, kind=rel.kind, object=rel.object, article=rel.article, quote=rel.quote
+    )
+
+
+def _changed(obj, **values):
+    for name, value in values.items():
+        setattr(obj, name, value)
+    return obj
+
+
+def _article():
+    return _changed(Article.objects.get(slug=CORECIVIC_ARTICLE), title="T", dept="D")
+
+
+def _ice(**values):
+    return lambda: _changed(Agency.objects.get(slug="ice"), **values)
+
+
+def _new_contractor():
+    return Contractor(name="Acme Surveillance", slug="acme-surveillance")
+
+
+def _new_alias():
+    return Alias(entity=Entity.objects.get(slug="nara"), name="The Archives")
+
+
+def _renamed_alias():
+    return _changed(Alias.objects.get(name="Reuters"), name="Reuters News")
+
+
+def _new_mention():
+    nsa = Entity.objects.get(slug="nsa")
+    return Mention(article=Article.objects.get(slug=CORECIVIC_ARTICLE), entity=nsa)
+
+
+def _re_pointed_mention():
+    return _changed(_linker_mention(), entity=Entity.objects.get(slug="nsa"))
+
+
+def _confirmed_mention():
+    return _changed(_linker_mention(), state="confirmed")
+
+
+def _changed_relationship():
+    return _changed(Relationship.objects.filter(amount="").first(), amount="$1")
+
+
+IMPORTED = sorted(Relationship.IMPORTED_FIELDS)
+SAVE = {
+    Article: curation.save_article,
+    Entity: curation.save_entity,
+    Alias: curation.save_alias,
+    Mention: curation.save_mention,
+    Relationship: curation.save_relationship,
+}
+# id: (the object as the form left it, the fields it changed, the field a rule sets and
+# its value, whether every article is relinked); an object not yet saved is added.
+SAVE_RULES = {
+    "article-curated-fields": (_article, ["title", "dept"], "edited_fields", ["dept", "title"], 0),
+    "entity-description": (_ice(description="N."), ["description"], "edited_fields", None, 0),
+    "entity-acronym": (_ice(acronym="I.C.E."), ["acronym"], "edited_fields", ["acronym"], 1),
+    "entity-new": (_new_contractor, ["name", "slug"], "edited_fields", ["name"], 1),
+    "alias-new": (_new_alias, ["entity", "name"], "origin", "editor", 1),
+    "alias-renamed": (_renamed_alias, ["name"], "origin", "editor", 1),
+    "mention-added": (_new_mention, ["article", "entity"], "origin", "editor", 0),
+    "mention-re-pointed": (_re_pointed_mention, ["entity"], "origin", "editor", 0),
+    "mention-state-only": (_confirmed_mention, ["state"], "origin", "linker", 0),
+    "relationship-new": (_new_relationship, ["quote"], "edited_fields", IMPORTED, 0),
+    "relationship-changed": (_changed_relationship, ["amount"], "edited_fields", ["amount"], 0),
+}
+
+
+@pytest.mark.parametrize(
+    ("find", "changed", "field", "value", "relinks_everything"),
+    SAVE_RULES.values(),
+    ids=SAVE_RULES.keys(),
+)
+def test_save_rules(seeded, admin_user, find, changed, field, value, relinks_everything):
+    obj = find()
+    created = obj._state.adding
+    action = next(f for model, f in SAVE.items() if isinstance(obj, model))
+    result = action(obj, changed, admin_user, created=created)
+    obj.refresh_from_db()
+    assert getattr(obj, field) == (changed if value is None else value)
+    assert (result.job is not None) == bool(relinks_everything)
+    [entry] = LogEntry.objects.filter(object_id=str(obj.pk), user=admin_user)
+    assert entry.action_flag == (ADDITION if created else CHANGE)
+
+
+@pytest.mark.parametrize(
+    ("find", "changed", "action", "message"),
+    [
+        (
+            lambda: _changed(Article.objects.get(slug=CORECIVIC_ARTICLE), slug="moved"),
+            ["slug"],
+            "save_article",
+            "slug: set when it is added",
+        ),
+        (
+            lambda: _changed(Relationship.objects.first(), quote="Words never said."),
+            ["quote"],
+            "save_relationship",
+            "Copy the sentence exactly",
+        ),
+        (
+            lambda: _changed(
+                Relationship.objects.first(), object=Relationship.objects.first().subject
+            ),
+            ["object"],
+            "save_relationship",
+            "cannot stand in a relationship with itself",
+        ),
+        (
+            lambda: _changed(ProgramStatus.objects.first(), quote="Words never said."),
+            ["quote"],
+            "save_program_status",
+            "Copy the sentence exactly",
+        ),
+        (
+            lambda: _changed(Candidate.objects.get(name=NIYA), state="approved"),
+            ["state"],
+            "save_candidate",
+            "Choose the entity this name is an alias of",
+        ),
+    ],
+    ids=["fixed-slug", "quote", "itself", "status-quote", "approved-without-entity"],
+)
+def test_save_refuses_what_breaks_a_rule(seeded, admin_user, find, changed, action, message):
+    obj = find()
+    with pytest.raises(curation.CurationError, match=message):
+        getattr(curation, action)(obj, changed, admin_user)
+    assert not LogEntry.objects.exists()
+
+
+def test_a_candidate_name_is_suggested_once(seeded, admin_user):
+    copy = Candidate(name=CREW.upper(), reason="company", article=Article.objects.first())
+    assert curation.candidate_errors(copy.name, "pending", None, created=True) == {
+        "name": "This name was already suggested."
+    }
+    with pytest.raises(curation.CurationError):
+        curation.save_candidate(copy, ["name"], admin_user, created=True)
+
+
+# (how to find it, does it remain, its state if it does, the suppression it leaves, whether
+# every article is relinked)
+DELETE_RULES = [
+    (_linker_mention, True, "rejected", None, False),
+    (
+        lambda: Mention.objects.create(
+            article=Article.objects.get(slug=CORECIVIC_ARTICLE),
+            entity=Entity.objects.get(slug="nsa"),
+            origin="editor",
+        ),
+        False,
+        None,
+        None,
+        False,
+    ),
+    (
+        lambda: Alias.objects.get(entity__slug="thomson-reuters", name="Reuters"),
+        False,
+        None,
+        ("alias", "thomson-reuters|Reuters"),
+        True,
+    ),
+    (
+        lambda: Alias.objects.create(entity=Entity.objects.get(slug="nara"), name="Archives"),
+        False,
+        None,
+        None,
+        True,
+    ),
+    (
+        lambda: Relationship.objects.get(subject__slug="amazon", kind="owns", object__slug="wickr"),
+        False,
+        None,
+        ("relationship", None),
+        False,
+    ),
+    (
+        lambda: ProgramStatus.objects.get(program__slug="raven", status="proposed"),
+        False,
+        None,
+        ("status", None),
+        False,
+    ),
+    (lambda: Contractor.objects.get(slug="apple"), False, None, ("entity", "apple"), False),
+    (lambda: Article.objects.get(slug=CORECIVIC_ARTICLE), False, None, None, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("find", "remains", "state", "suppression", "relinks_everything"),
+    DELETE_RULES,
+    ids=[
+        "linker-mention",
+        "editor-mention",
+        "catalogue-alias",
+        "editor-alias",
+        "relationship",
+        "program-status",
+        "entity",
+        "article",
+    ],
+)
+def test_delete_rules(seeded, admin_user, find, remains, state, suppression, relinks_everything):
+    obj = find()
+    model, pk = type(obj), obj.pk
+    result = curation.delete_items([obj], admin_user)
+    row = model.objects.filter(pk=pk).first()
+    assert (row is not None) == remains
+    if remains:
+        assert row.state == state
+        assert result.warnings
+    made = list(Suppression.objects.values_list("what", "key"))
+    if suppression is None:
+        assert made == []
+    else:
+        what, key = suppression
+        assert [w for w, _ in made] == [what]
+        assert key is None or made == [(what, key)]
+    assert (result.job is not None) == relinks_everything
+    [entry] = LogEntry.objects.filter(object_id=str(pk), user=admin_user)
+    assert entry.action_flag == (CHANGE if remains else DELETION)
+
+
+@pytest.mark.parametrize(
+    ("slugs", "target", "message"),
+    [
+        (["ice"], "ice", "Select two or more entities"),
+        (["ice", "corecivic"], "ice", "Only entities of one kind"),
+        (["ice", "cbp"], "nsa", "Choose the entity to keep"),
+    ],
+    ids=["one", "mixed-kinds", "target-not-selected"],
+)
+def test_merge_checks_live_in_one_place(seeded, slugs, target, message):
+    """The confirmation page and the merge itself ask the same checks."""
+    entities = list(Entity.objects.filter(slug__in=slugs))
+    chosen = Entity.objects.get(slug=target)
+    with pytest.raises(curation.CurationError, match=message):
+        curation.plan_merge(entities).target(chosen.pk)
+    if chosen in entities:
+        with pytest.raises(curation.CurationError, match=message):
+            curation.merge_entities(chosen, entities)
+
+
+def test_merge_plan_puts_the_entity_with_most_articles_first(reuters_corp):
+    tr = Entity.objects.get(slug="thomson-reuters")
+    plan = curation.plan_merge([reuters_corp, tr])
+    assert plan.default_target.pk == tr.pk
+    assert plan.target(str(reuters_corp.pk)).pk == reuters_corp.pk
+
+
+@pytest.mark.parametrize(
+    ("action", "args", "field", "value", "message"),
+    [
+        ("set_mention_state", ["rejected"], "state", "rejected", "1 mention(s) set to rejected"),
+        ("mark_reviewed", [], "reviewed", True, "1 entity marked reviewed"),
+        ("release_fields", [], "edited_fields", [], "1 object(s)"),
+        ("reject_candidates", [], "state", "rejected", "Rejected 1 candidate entity"),
+    ],
+)
+def test_list_actions_change_only_what_differs(
+    seeded, admin_user, action, args, field, value, message
+):
+    obj = {
+        "set_mention_state": _linker_mention,
+        "mark_reviewed": lambda: Agency.objects.filter(reviewed=False).first(),
+        "release_fields": lambda: _changed(Agency.objects.get(slug="ice"), edited_fields=["name"]),
+        "reject_candidates": lambda: Candidate.objects.get(name=NIYA),
+    }[action]()
+    obj.save()
+    model = type(obj)
+    result = getattr(curation, action)(model.objects.filter(pk=obj.pk), *args, admin_user)
+    assert result.message.startswith(message)
+    assert getattr(model.objects.get(pk=obj.pk), field) == value
+    again = getattr(curation, action)(model.objects.filter(pk=obj.pk), *args, admin_user)
+    assert re.search(r"\b0\b", again.message), again.message
+    assert LogEntry.objects.filter(object_id=str(obj.pk), action_flag=CHANGE).count() == 1
+
+
+# --- the history: written once, with Django's flags ------------------------------------
+
+
+def _history(model, pk) -> list[int]:
+    ct = ContentType.objects.get_for_model(model, for_concrete_model=False)
+    return list(
+        LogEntry.objects.filter(content_type=ct, object_id=str(pk)).values_list(
+            "action_flag", flat=True
+        )
+    )
+
+
+def test_each_admin_change_is_logged_once_with_djangos_flags(seeded, admin_client):
+    nara = Entity.objects.get(slug="nara")
+    admin_client.post(url(Alias, "add"), {"entity": nara.pk, "name": "The Archives"})
+    alias = Alias.objects.get(name="The Archives")
+    assert _history(Alias, alias.pk) == [ADDITION]
+
+    admin_client.post(
+        url(Alias, "change", alias.pk),
+        {"entity": nara.pk, "name": "Archives", "case_sensitive": ""},
+    )
+    assert _history(Alias, alias.pk) == [CHANGE, ADDITION]
+    change = LogEntry.objects.filter(object_id=str(alias.pk), action_flag=CHANGE).get()
+    assert change.get_change_message() == "Changed Name."
+
+    rel = Relationship.objects.get(subject__slug="amazon", kind="owns", object__slug="wickr")
+    _delete(admin_client, rel)
+    assert _history(Relationship, rel.pk) == [DELETION]
+
+    candidate = Candidate.objects.get(name=NIYA)
+    run_action(admin_client, Candidate, "approve_as_program", [candidate])
+    program = Program.objects.get(name=NIYA)
+    assert _history(Program, program.pk) == [ADDITION]
+    assert _history(Candidate, candidate.pk) == [CHANGE]
+    assert set(LogEntry.objects.values_list("action_flag", flat=True)) <= {
+        ADDITION,
+        CHANGE,
+        DELETION,
+    }
+
+
+def test_an_inline_change_is_logged_on_its_object_once(seeded, admin_client):
+    """Rejecting a linker mention by deleting it in the article's inline: one entry, on the
+    article, saying what happened to the mention (as Django words inline changes)."""
+    article = Article.objects.get(slug=CORECIVIC_ARTICLE)
+    m = _linker_mention()
+    data, row = mention_row(admin_client, article, lambda mention: mention.pk == m.pk)
+    data[f"{row}DELETE"] = "on"
+    response = admin_client.post(url(Article, "change", article.pk), data, follow=True)
+    assert "marked rejected rather than deleted" in _messages(response)
+    [entry] = LogEntry.objects.all()
+    assert (entry.object_id, entry.action_flag) == (str(article.pk), CHANGE)
+    assert entry.get_change_message() == f"Changed State for mention “{m}”."
+
+
+def test_merge_logs_the_deletions_and_the_change(reuters_corp, admin_user):
+    tr = Entity.objects.get(slug="thomson-reuters")
+    dup = reuters_corp.pk
+    curation.merge_entities(tr, [reuters_corp], admin_user)
+    # Logged as contractors, so each shows on the contractor's own history page.
+    assert _history(Contractor, dup) == [DELETION]
+    assert _history(Contractor, tr.pk) == [CHANGE]
+
+
+# --- the shape of the code: rules in curation, the admin translates ----------------------
+
+ADMIN = Path(__file__).resolve().parent.parent / "archive" / "admin"
+CURATION = ADMIN.parent / "curation"
+# Calls that write rows (or set what a rule decides); the admin leaves them to curation.
+WRITES = {
+    "save",
+    "delete",
+    "create",
+    "update",
+    "bulk_create",
+    "bulk_update",
+    "get_or_create",
+    "update_or_create",
+    "mark_edited",
+    "log_actions",
+}
+RULE_NAMES = {"LogEntry", "fold_key", "Suppression.of", "Origin", "objects", "link_articles"}
+
+
+def _is_super_call(node) -> bool:
+    return (
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super"
+    )
+
+
+@pytest.mark.parametrize("path", sorted(ADMIN.glob("*.py")), ids=lambda p: p.name)
+def test_the_admin_holds_no_rules(path):
+    """No admin module writes rows, sets fields, queries, logs or hides state on the
+    request: it calls curation. (Django's own super() calls, and a formset's
+    save(commit=False), which only collects what the form changed, are allowed.)"""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    problems = []
+    for node in ast.walk(tree):
+        where = f"{path.name}:{getattr(node, 'lineno', '?')}"
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            collects = any(
+                k.arg == "commit" and isinstance(k.value, ast.Constant) and k.value.value is False
+                for k in node.keywords
+            )
+            if node.func.attr in WRITES and not _is_super_call(node.func.value) and not collects:
+                problems.append(f"{where}: .{node.func.attr}(…)")
+        if isinstance(node, ast.Attribute) and ast.unparse(node).split(".")[-1] in RULE_NAMES:
+            problems.append(f"{where}: {ast.unparse(node)}")
+        if isinstance(node, ast.Name) and node.id in RULE_NAMES:
+            problems.append(f"{where}: {node.id}")
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                elts = target.elts if isinstance(target, (ast.Tuple, ast.List)) else [target]
+                for attr in [n for n in elts if isinstance(n, ast.Attribute)]:
+                    # Django's own ways to title the site and render an action's page.
+                    if not ast.unparse(attr).startswith(("request.current_app", "admin.site.")):
+                        problems.append(f"{where}: sets {ast.unparse(attr)}")
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+            ("ingest", "names", "django.contrib.admin.models")
+        ):
+            problems.append(f"{where}: imports {node.module}")
+    assert problems == [], problems
+
+
+@pytest.mark.parametrize("path", sorted(CURATION.glob("*.py")), ids=lambda p: p.name)
+def test_curation_never_reaches_into_the_pages(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    imported = {
+        node.module or ""
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.level == 2
+    }
+    assert not imported & {"admin", "search", "views", "selectors"}

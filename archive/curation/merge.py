@@ -1,22 +1,17 @@
-"""Editors' curation: merge duplicate entities, decide suggested names, relink articles.
+"""Merging duplicate entities: the one place that decides whether entities may merge.
 
-Plain functions (the admin calls them, so could a management command or a shell). Each
-runs in one transaction and leaves the database as a re-import expects it:
-- a merged entity leaves an EntityRedirect, so the catalogue never recreates it and its
-  old address keeps working;
-- aliases an editor adds or moves are origin="editor", which the catalogue never deletes;
-- a decided Candidate (approved or rejected) is never suggested again.
+A merged entity leaves an EntityRedirect, so the catalogue never recreates it and its old
+address keeps working; its names become the target's aliases (origin="editor").
 """
 
 from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.utils.text import slugify
 
+from ..ingest.catalogue import MODEL_FOR_KIND
 from ..models import (
     Agency,
-    Alias,
     Article,
     Candidate,
     Entity,
@@ -25,28 +20,24 @@ from ..models import (
     Mention,
     ProgramStatus,
     Relationship,
-    Suppression,
 )
-from ..names.linker import build_linker, is_acronym_like
-from ..names.text import fold_key
-from . import importer
-from .catalogue import MODEL_FOR_KIND
+from ..names.linker import is_acronym_like
+from . import history
+from .edits import add_alias
+from .relink import relink_articles
+from .results import CurationError, Result
 
 # The stricter of two editors' decisions wins when two mentions become one.
 STATE_RANK = {Mention.State.AUTO: 0, Mention.State.CONFIRMED: 1, Mention.State.REJECTED: 2}
 
 
-class CurationError(Exception):
-    """A curation request that cannot be carried out; the message is for the editor."""
-
-
 @dataclass
-class MergeResult:
-    target: Entity
+class MergeResult(Result):
+    target: Entity | None = None
     merged: list[str] = field(default_factory=list)  # names of the entities merged away
     stats: Counter = field(default_factory=Counter)
 
-    def message(self) -> str:
+    def describe(self) -> str:
         s = self.stats
         return (
             f"Merged {', '.join(self.merged)} into {self.target.name}: "
@@ -58,46 +49,54 @@ class MergeResult:
         )
 
 
-def _log(user, obj, flag, message):
-    """Record in the admin history when a caller outside the admin names a user."""
-    if user is None:
-        return
-    from django.contrib.admin.models import LogEntry
+def _check(entities) -> None:
+    """Only two or more entities of one kind merge (an agency's children or a program's
+    status history have nowhere to go in another kind)."""
+    if len({e.pk for e in entities}) < 2:
+        raise CurationError(
+            "Select two or more entities to merge: the one to keep and those to fold into it."
+        )
+    kinds = {e.kind for e in entities}
+    if len(kinds) > 1:
+        raise CurationError(
+            f"Only entities of one kind can be merged (got {', '.join(sorted(kinds))})."
+        )
 
-    LogEntry.objects.log_actions(
-        user_id=user.pk,
-        queryset=[obj],
-        action_flag=flag,
-        change_message=message,
-        single_object=True,
+
+@dataclass
+class MergePlan:
+    """Entities an editor selected to merge, most articles first (the default to keep)."""
+
+    entities: list[Entity]
+
+    @property
+    def default_target(self) -> Entity:
+        return self.entities[0]
+
+    def target(self, pk) -> Entity:
+        """The entity the editor chose to keep, which must be one of those selected."""
+        found = next((e for e in self.entities if str(e.pk) == str(pk)), None)
+        if found is None:
+            raise CurationError("Choose the entity to keep.")
+        return found
+
+
+def plan_merge(entities) -> MergePlan:
+    """Check that `entities` may merge, and order them for the editor's choice."""
+    plan = MergePlan(
+        list(
+            Entity.objects.filter(pk__in=[e.pk for e in entities])
+            .with_article_counts()
+            .prefetch_related("aliases")
+            .order_by("-article_count", "pk")
+        )
     )
-
-
-def relink_articles(articles=None) -> Counter:
-    """Run the linker again over `articles` (default: every article); editors' mentions stay."""
-    articles = list(Article.objects.all() if articles is None else articles)
-    stats: Counter = Counter()
-    with transaction.atomic():
-        importer.link_articles(articles, stats, build_linker())
-    return stats
-
-
-# --- merging -------------------------------------------------------------------------
+    _check(plan.entities)
+    return plan
 
 
 def _add_alias(target: Entity, name: str, case_sensitive: bool, stats: Counter) -> None:
-    name = name.strip()
-    if not name:
-        return
-    taken = {fold_key(target.name)} | {fold_key(a.name) for a in target.aliases.all()}
-    if target.acronym:
-        taken.add(fold_key(target.acronym))
-    if fold_key(name) in taken:
-        return
-    Alias.objects.create(
-        entity=target, name=name, case_sensitive=case_sensitive, origin=Alias.Origin.EDITOR
-    )
-    stats["aliases_added"] += 1
+    stats["aliases_added"] += add_alias(target, name, case_sensitive)
 
 
 def _merge_mentions(target: Entity, other: Entity, stats: Counter) -> set[int]:
@@ -174,31 +173,24 @@ def _merge_children(target: Entity, other: Entity, stats: Counter) -> None:
         # The target was the merged agency's child: it takes its place in the tree.
         other_parent = Agency.objects.get(pk=other.pk).parent_id
         agency.parent_id = other_parent if other_parent != target.pk else None
-        agency.edited_fields = sorted({*agency.edited_fields, "parent"})
+        agency.mark_edited(["parent"])
         agency.save(update_fields=["parent", "edited_fields"])
 
 
 def merge_entities(target: Entity, others, user=None) -> MergeResult:
     """Fold `others` into `target`: mentions, aliases, relationships, program statuses,
-    child agencies and redirects move; the others are deleted; affected articles relinked.
-
-    Only entities of one kind merge (an agency's children or a program's status history
-    have nowhere to go in another kind). `user`, when given, records the merge in the admin
-    history; the admin logs it itself.
-    """
+    child agencies and redirects move; the others are deleted; affected articles relinked."""
     target = Entity.objects.get(pk=target.pk)
     others = [Entity.objects.get(pk=o.pk) for o in others if o.pk != target.pk]
+    _check([target, *others])
+    # As their kind, so the history is on the agency's (contractor's, program's) own page.
+    model = MODEL_FOR_KIND[EntityKind(target.kind)]
+    target, others = model.objects.get(pk=target.pk), [model.objects.get(pk=o.pk) for o in others]
     result = MergeResult(target=target)
-    if not others:
-        raise CurationError("Choose at least one other entity to merge into the target.")
-    kinds = {target.kind} | {o.kind for o in others}
-    if len(kinds) > 1:
-        raise CurationError(
-            f"Only entities of one kind can be merged (got {', '.join(sorted(kinds))})."
-        )
     stats = result.stats
     articles: set[int] = set()
     with transaction.atomic():
+        history.log(user, others, history.DELETION)
         for other in others:
             articles |= _merge_mentions(target, other, stats)
             for alias in other.aliases.all():
@@ -212,7 +204,7 @@ def merge_entities(target: Entity, others, user=None) -> MergeResult:
             if not target.description and other.description:
                 target.description = other.description
                 # An editor's decision: the catalogue's (empty) description must not return.
-                target.edited_fields = sorted({*target.edited_fields, "description"})
+                target.mark_edited(["description"])
                 target.save(update_fields=["description", "edited_fields", "updated"])
             EntityRedirect.objects.filter(entity=other).update(entity=target)
             EntityRedirect.objects.update_or_create(
@@ -223,83 +215,6 @@ def merge_entities(target: Entity, others, user=None) -> MergeResult:
             result.merged.append(other.name)
             other.delete()
         relink_articles(Article.objects.filter(pk__in=articles))
-        _log(user, target, 2, result.message())
+        result.message = result.describe()
+        history.log(user, [target], history.CHANGE, result.message)
     return result
-
-
-# --- candidates ----------------------------------------------------------------------
-
-
-def unique_slug(name: str) -> str:
-    base = slugify(name)[:110].strip("-") or "entity"
-    slug, n = base, 2
-    while (
-        Entity.objects.filter(slug=slug).exists()
-        or EntityRedirect.objects.filter(old_slug=slug).exists()
-    ):
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
-def approve_candidates(candidates, as_kind, user=None) -> list[Entity]:
-    """Create an entity of `as_kind` for each candidate, then relink every article."""
-    kind = EntityKind(as_kind)
-    model = MODEL_FOR_KIND[kind]
-    created = []
-    with transaction.atomic():
-        for c in candidates:
-            if c.state == Candidate.State.APPROVED and c.entity_id:
-                continue
-            entity = model.objects.create(
-                name=c.name.strip(),
-                slug=unique_slug(c.name),
-                acronym=c.acronym.strip(),
-                kind=kind,
-                reviewed=True,
-            )
-            c.state, c.entity = Candidate.State.APPROVED, entity
-            c.save(update_fields=["state", "entity"])
-            created.append(entity)
-            _log(user, entity, 1, f"Approved suggested name “{c.name}” as {kind.label.lower()}.")
-        if created:
-            relink_articles()
-    return created
-
-
-def approve_candidate_as_alias(candidate, entity, user=None) -> Alias | None:
-    """Make the candidate's name (and its acronym) aliases of an existing entity; relink."""
-    entity = Entity.objects.get(pk=entity.pk)
-    stats: Counter = Counter()
-    with transaction.atomic():
-        _add_alias(entity, candidate.name, is_acronym_like(candidate.name), stats)
-        if candidate.acronym:
-            _add_alias(entity, candidate.acronym, True, stats)
-        candidate.state, candidate.entity = Candidate.State.APPROVED, entity
-        candidate.save(update_fields=["state", "entity"])
-        relink_articles()
-        _log(user, entity, 2, f"Added “{candidate.name}” as an alias (suggested name approved).")
-    return entity.aliases.filter(name=candidate.name.strip()).first()
-
-
-def reject_candidates(candidates, user=None) -> int:
-    """Mark candidates rejected; the importer never suggests a decided name again."""
-    n = 0
-    with transaction.atomic():
-        for c in candidates:
-            if c.state != Candidate.State.REJECTED:
-                c.state = Candidate.State.REJECTED
-                c.save(update_fields=["state"])
-                _log(user, c, 2, "Rejected.")
-                n += 1
-    return n
-
-
-def suppress(objs) -> int:
-    """Record that an editor deleted these catalogue items, so import_seeds leaves them out."""
-    n = 0
-    for obj in objs:
-        found = Suppression.of(obj)
-        if found:
-            _, created = Suppression.objects.get_or_create(what=found[0], key=found[1])
-            n += created
-    return n

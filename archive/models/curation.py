@@ -125,6 +125,8 @@ class RelinkJob(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)
+    # Whether the editor who asked has been told it finished (once, on their next admin page).
+    announced = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created", "-id"]

@@ -508,26 +508,24 @@ def case_non_utf8_line_3(workdir):
     return []
 
 
-def case_anchor_not_found(workdir):
-    def edit(entries):
-        entries[3]["starts_with"] = "ICE has never really cared about the animals it detains"
+def anchor(index: int, starts_with: str):
+    """A case: the manifest says article `index + 1` starts with these words."""
 
-    _edit_manifest(workdir, edit)
-    return []
+    def case(workdir):
+        _edit_manifest(workdir, lambda entries: entries[index].update(starts_with=starts_with))
+        return []
+
+    return case
+
+
+# Not in the text at all.
+case_anchor_not_found = anchor(3, "ICE has never really cared about the animals it detains")
+# Article 6's starting words point at article 5's first line: article 5 would be empty.
+case_two_anchors_on_one_line = anchor(5, "ICE wants data and doesn’t care")
 
 
 def case_anchor_found_twice(workdir):
     _edit_seed(workdir, lambda lines: lines.append(lines[40]))  # line 41 again, as line 165
-    return []
-
-
-def case_two_anchors_on_one_line(workdir):
-    """Article 6's starting words point at article 5's first line: article 5 would be empty."""
-
-    def edit(entries):
-        entries[5]["starts_with"] = "ICE wants data and doesn’t care"
-
-    _edit_manifest(workdir, edit)
     return []
 
 
@@ -550,86 +548,40 @@ GOOD_MD_BLOCK = (
 )
 
 
-def case_md_missing_title(workdir):
-    _write_md(workdir, GOOD_MD_BLOCK + "---\npublished: 2023-01-03\n---\n\nNo title here.\n")
-    return []
+def bad_markdown(block: str):
+    """A case: a good Markdown article, then `block`, in seeds/bad.md (its line 8)."""
+
+    def case(workdir):
+        _write_md(workdir, GOOD_MD_BLOCK + block)
+        return []
+
+    return case
 
 
-def case_md_bad_date(workdir):
-    _write_md(
-        workdir, GOOD_MD_BLOCK + "---\ntitle: Bad Date\npublished: 2023-13-45\n---\n\nText.\n"
-    )
-    return []
-
-
-def case_md_unterminated_front_matter(workdir):
-    _write_md(workdir, GOOD_MD_BLOCK + "---\ntitle: Never Closed\npublished: 2023-01-03\n")
-    return []
-
-
-def case_md_empty_article(workdir):
-    _write_md(
-        workdir, GOOD_MD_BLOCK + "---\ntitle: Empty\n---\n\n---\ntitle: After\n---\n\nText.\n"
-    )
-    return []
-
-
-def case_md_script_source_url(workdir):
-    _write_md(
-        workdir,
-        GOOD_MD_BLOCK + "---\ntitle: Link\nsource_url: javascript:alert(1)\n---\n\nText.\n",
-    )
-    return []
-
-
-def case_md_bad_slug(workdir):
-    _write_md(workdir, GOOD_MD_BLOCK + "---\ntitle: Slug\nslug: not a slug\n---\n\nText.\n")
-    return []
-
-
-def case_md_title_too_long(workdir):
-    _write_md(workdir, GOOD_MD_BLOCK + f"---\ntitle: {'x' * 401}\n---\n\nText.\n")
-    return []
+def bad_md(block: str, *says: str, id: str):
+    """A row: `block` after a good Markdown article; the message names bad.md line 8."""
+    return pytest.param(bad_markdown(block), "bad.md", ["bad.md:8:", *says], id=id)
 
 
 # (case, the file the message must name, what else it must say)
+# fmt: off
 BAD_INPUT = [
-    pytest.param(case_md_script_source_url, "bad.md", ["bad.md:8:", "http(s)"], id="md-script-url"),
-    pytest.param(case_md_bad_slug, "bad.md", ["bad.md:8:", "slug"], id="md-bad-slug"),
-    pytest.param(case_md_title_too_long, "bad.md", ["bad.md:8:", "400"], id="md-long-title"),
+    bad_md("---\ntitle: Link\nsource_url: javascript:alert(1)\n---\n\nText.\n", "http(s)", id="md-script-url"),
+    bad_md("---\ntitle: Slug\nslug: not a slug\n---\n\nText.\n", "slug", id="md-bad-slug"),
+    bad_md(f"---\ntitle: {'x' * 401}\n---\n\nText.\n", "400", id="md-long-title"),
     pytest.param(case_missing_path, "nope.txt", [], id="missing-path"),
-    pytest.param(
-        case_non_utf8_line_3, SEED_NAME, [f"{SEED_NAME}:3:", "UTF-8"], id="non-utf8-line-3"
-    ),
-    pytest.param(
-        case_anchor_not_found,
-        SEED_NAME,
-        [
-            "article 4",
-            TORRANCE,
-            "not found",
-        ],
-        id="anchor-not-found",
-    ),
+    pytest.param(case_non_utf8_line_3, SEED_NAME, [f"{SEED_NAME}:3:", "UTF-8"], id="non-utf8-line-3"),
+    pytest.param(case_anchor_not_found, SEED_NAME, ["article 4", TORRANCE, "not found"], id="anchor-not-found"),
     pytest.param(case_anchor_found_twice, SEED_NAME, ["article 4", "41", "165"], id="anchor-twice"),
-    pytest.param(
-        case_two_anchors_on_one_line,
-        SEED_NAME,
-        [f"{SEED_NAME}:64:", "article 6"],
-        id="empty-article-plain",
-    ),
+    pytest.param(case_two_anchors_on_one_line, SEED_NAME, [f"{SEED_NAME}:64:", "article 6"], id="empty-article-plain"),
     pytest.param(case_file_not_in_manifest, "001_unknown.txt", ["manifest"], id="not-in-manifest"),
-    pytest.param(
-        case_manifest_not_json,
-        "articles.json",
-        ["articles.json:7:", "invalid JSON"],
-        id="manifest-bad-json",
-    ),
-    pytest.param(case_md_missing_title, "bad.md", ["bad.md:8:", "title"], id="md-missing-title"),
-    pytest.param(case_md_bad_date, "bad.md", ["bad.md:8:", "2023-13-45"], id="md-bad-date"),
-    pytest.param(case_md_unterminated_front_matter, "bad.md", ["bad.md:8:"], id="md-unterminated"),
-    pytest.param(case_md_empty_article, "bad.md", ["bad.md:8:", "empty"], id="md-empty-article"),
+    pytest.param(case_manifest_not_json, "articles.json", ["articles.json:7:", "invalid JSON"], id="manifest-bad-json"),
+    bad_md("---\npublished: 2023-01-03\n---\n\nNo title here.\n", "title", id="md-missing-title"),
+    bad_md("---\ntitle: Bad Date\npublished: 2023-13-45\n---\n\nText.\n", "2023-13-45", id="md-bad-date"),
+    bad_md("---\ntitle: Never Closed\npublished: 2023-01-03\n", id="md-unterminated"),
+    bad_md("---\ntitle: Empty\n---\n\n---\ntitle: After\n---\n\nText.\n", "empty", id="md-empty-article"),
 ]
+# fmt: on
 
 
 @pytest.mark.parametrize("make_case, file_named, says", BAD_INPUT)

@@ -18,14 +18,18 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
+# Development asks for DEBUG explicitly: without it the settings are production's and
+# refuse to start without SECRET_KEY and ALLOWED_HOSTS.
+DEV := DEBUG=1
+
 migrate: venv
-	$(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py migrate --noinput
 
 seed: migrate
-	$(PY) manage.py import_seeds
+	$(DEV) $(PY) manage.py import_seeds
 
 run: seed
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(DEV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole suite on SQLite, then again on PostgreSQL when one answers (CI always starts one).
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/postgres
@@ -40,7 +44,7 @@ lint: venv
 	$(VENV)/bin/ruff check archive tests
 
 bench: venv
-	$(PY) manage.py bench_search
+	$(DEV) $(PY) manage.py bench_search
 
 clean:
 	rm -rf $(VENV) db.sqlite3

@@ -1,26 +1,73 @@
 """One settings module, configured by the environment.
 
-Development defaults are safe and need nothing: SQLite in the project folder, DEBUG on.
-Production sets DATABASE_URL (PostgreSQL), SECRET_KEY, DEBUG=0 and ALLOWED_HOSTS.
+Safe by default: DEBUG is off unless asked for (DEBUG=1; `make run` and the tests ask).
+With DEBUG off the site is in production and refuses to start without a strong SECRET_KEY
+and an explicit ALLOWED_HOSTS. Production variables (README, "Deploying"):
+
+    SECRET_KEY            50+ random characters (secrets.token_urlsafe(50))
+    ALLOWED_HOSTS         comma-separated host names
+    DATABASE_URL          postgres://user:pass@host:5432/name (SQLite when empty)
+    ADMIN_URL             where the admin lives (default admin/)
+    SECURE_SSL_REDIRECT   1 (default) behind TLS; 0 when a proxy already redirects
+    SECURE_HSTS_SECONDS   default one year
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off", ""}
+
 
 def env_bool(name: str, default: bool) -> bool:
-    return os.environ.get(name, str(int(default))).lower() in {"1", "true", "yes", "on"}
+    """A yes/no variable; anything else is refused rather than read as "no" (DEBUG=2)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    if value.strip().lower() in _TRUE:
+        return True
+    if value.strip().lower() in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r}: use 1 or 0 (true/false, yes/no, on/off)")
 
 
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me" if DEBUG else "")
-if not SECRET_KEY:
-    raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
-ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+def env_list(name: str, default: str = "") -> list[str]:
+    return [v.strip() for v in os.environ.get(name, default).split(",") if v.strip()]
+
+
+def strong_key(key: str) -> bool:
+    """Django's own bar for a production key (check --deploy, security.W009)."""
+    return len(key) >= 50 and len(set(key)) >= 5 and not key.startswith("django-insecure-")
+
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+if DEBUG:
+    SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-change-me"
+    ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "testserver"]
+else:
+    if not SECRET_KEY:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set in production (DEBUG is off). For development run with "
+            "DEBUG=1, as `make run` does."
+        )
+    if not strong_key(SECRET_KEY):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is too weak for production: use 50+ random characters, e.g. "
+            'python -c "import secrets; print(secrets.token_urlsafe(50))"'
+        )
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS must be set in production (DEBUG is off), e.g. "
+            "ALLOWED_HOSTS=archive.example.org"
+        )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -32,6 +79,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_filters",
+    "axes",
     "archive.apps.ArchiveConfig",
 ]
 
@@ -44,7 +92,38 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last: it reads the outcome of authentication (django-axes).
+    "axes.middleware.AxesMiddleware",
 ]
+
+# Admin login attempts are limited per address and per user name (django-axes): after
+# AXES_FAILURE_LIMIT failures either is locked out for AXES_COOLOFF_TIME.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
+
+# No inline script or style anywhere: every page's script and style come from our origin.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
 
 ROOT_URLCONF = "archive.urls"
 WSGI_APPLICATION = "archive.wsgi.application"
@@ -67,18 +146,32 @@ TEMPLATES = [
 # An empty DATABASE_URL means the default too (the Makefile's SQLite leg sets it empty).
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
     )
 }
-# Each test run gets its own PostgreSQL test database, so parallel runs never collide.
-if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL: readers never wait for a writer. IMMEDIATE: a write transaction takes the write
+    # lock when it begins, so two writers queue (for up to `timeout` seconds) instead of
+    # failing half-way with "database is locked".
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": int(os.environ.get("SQLITE_TIMEOUT", "20")),
+    }
+else:
+    # Connections come from psycopg's pool (Django closes none of them per request).
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "pool": {
+            "min_size": int(os.environ.get("DATABASE_POOL_MIN", "2")),
+            "max_size": int(os.environ.get("DATABASE_POOL_MAX", "10")),
+            "timeout": int(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+        }
+    }
+    # Each test run gets its own PostgreSQL test database, so parallel runs never collide.
     DATABASES["default"]["TEST"] = {
         "NAME": os.environ.get("TEST_DATABASE_NAME") or f"test_archive_{os.getpid()}"
     }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the dev server read while an import writes.
-    DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL;"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -116,10 +209,13 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "3600"))
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+    # A year with subdomains: what browsers' preload lists require before they take a site.
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
 
 LOGGING = {
     "version": 1,

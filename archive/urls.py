@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import path, re_path
 
@@ -16,7 +17,7 @@ urlpatterns = [
     path("api/entities/", api.entities, name="api-entities"),
     path("api/entities/<str:kind>/<slug:slug>/", api.entity_detail, name="api-entity"),
     path("feed/", LatestArticlesFeed(), name="feed"),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
     re_path(
         r"^(?P<kind_plural>agencies|contractors|programs)/(?P<slug>[-\w]+)/feed/$",
         EntityFeed(),

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db import transaction
 from django.http import QueryDict
 from django.test import Client
 
@@ -155,8 +154,7 @@ def run_queries(
 
             # The engine's steps of search(), the same functions it runs: count, the newest
             # window, the page of ids; then facets, highlights and spelling.
-            with transaction.atomic():
-                engine.prepare()
+            with engine.session():
                 t = time.perf_counter()
                 results = Results(
                     query,

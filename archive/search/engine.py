@@ -15,6 +15,7 @@ Engine (this class) builds every statement from them: count, the window of newes
 matches, a ranked page, a date-sorted page, existence, facet counts.
 """
 
+import contextlib
 from dataclasses import dataclass
 
 from django.db import connection
@@ -70,8 +71,10 @@ class Engine:
     def after_import(self) -> None:
         """Refresh anything the database does not keep in step by itself."""
 
-    def prepare(self) -> None:
-        """Per-search session settings (inside the search's transaction)."""
+    def session(self):
+        """A context for one search's statements. None by default: reads need no
+        transaction (on SQLite one would queue behind writers for nothing)."""
+        return contextlib.nullcontext()
 
     # -- shared statements --------------------------------------------------------------
     def fetch(self, sql: str, params: list) -> list[tuple]:

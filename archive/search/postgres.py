@@ -5,7 +5,9 @@ The tsquery is assembled from parameters with SQL functions (phraseto_tsquery pe
 phrase, to_tsquery only on a sanitised word with :*), never from raw user text.
 """
 
-from django.db import connection
+import contextlib
+
+from django.db import connection, transaction
 
 from ..names.text import MARK_END, MARK_START
 from .engine import Engine, Source
@@ -57,11 +59,14 @@ def compile_tsquery(query: Query) -> tuple[str, list]:
 class PostgresEngine(Engine):
     vendor = "postgresql"
 
-    def prepare(self):
+    @contextlib.contextmanager
+    def session(self):
         # The planner underestimates what a sequential scan costs here: it evaluates @@ on
         # every row, unpacking each out-of-line tsvector, where the GIN index reads only the
-        # matches (docs/benchmarks.md). Local to this search's transaction.
-        self.fetch_none("SET LOCAL enable_seqscan = off")
+        # matches (docs/benchmarks.md). SET LOCAL holds for this search's transaction only.
+        with transaction.atomic():
+            self.fetch_none("SET LOCAL enable_seqscan = off")
+            yield
 
     def source(self, query, articles):
         # The match directly in WHERE (not "id IN (subquery)"), so filters join the bitmap.

@@ -8,7 +8,7 @@ Each step is a function of its own, so the benchmark times exactly what a page r
 """
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 
 from ..models import Article, Entity, EntityKind, Mention
 from ..names.text import mark, words
@@ -42,9 +42,8 @@ def search(
     with_highlights: bool = True,
 ) -> Results:
     filters = filters or Filters()
-    with transaction.atomic():
-        engine = get_engine()
-        engine.prepare()
+    engine = get_engine()
+    with engine.session():
         query = parse_query(text)
         results = Results(
             query,

@@ -1,0 +1,9 @@
+"""The test suite's settings: the development settings (DEBUG=1 at import, so no TLS
+redirect and a fixed key). Set in the environment, so every `manage.py` the tests start
+(benchmark, equivalence snapshot, relink) inherits the same."""
+
+import os
+
+os.environ.setdefault("DEBUG", "1")
+
+from .settings import *  # noqa: E402,F403

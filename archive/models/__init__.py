@@ -11,12 +11,13 @@
 """
 
 from .articles import Article
-from .curation import Candidate, EntityRedirect, RelinkJob, Suppression
+from .curation import ArchiveState, Candidate, EntityRedirect, RelinkJob, Suppression
 from .entities import Agency, Alias, Contractor, Entity, EntityKind, Program, ProgramStatus
 from .links import Mention, Relationship
 
 __all__ = [
     "Agency",
+    "ArchiveState",
     "Alias",
     "Article",
     "Candidate",

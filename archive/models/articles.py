@@ -29,6 +29,9 @@ class Article(Curated):
     seed_file = models.CharField(max_length=300, blank=True)
     seed_line = models.PositiveIntegerField(null=True, blank=True)
     content_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # Identity: what makes two imports the same article. The source address when there is
+    # one, else the seed file and the text; never the slug, which is only presentation.
+    source_key = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001 - NULLs are distinct, "" would not be
     # Names of the linked entities (name, acronym, aliases), written by the linker so
     # the search index can weigh entity matches above body matches.
     entity_text = models.TextField(blank=True, editable=False)

@@ -66,6 +66,7 @@ class Suppression(models.Model):
         ALIAS = "alias", "Alias"
         RELATIONSHIP = "relationship", "Relationship"
         STATUS = "status", "Program status"
+        ARTICLE = "article", "Article"
 
     what = models.CharField(max_length=20, choices=What.choices)
     key = models.CharField(max_length=500)
@@ -104,6 +105,16 @@ class Suppression(models.Model):
                 obj.program.slug, obj.status, obj.year, obj.article.slug
             )
         return None
+
+
+class ArchiveState(models.Model):
+    """One row: when the archive's public content last changed (an import, an editor's
+    save, a relink). Pages answer conditional requests from it without rendering."""
+
+    changed = models.DateTimeField()
+
+    def __str__(self):
+        return f"Archive last changed {self.changed:%Y-%m-%d %H:%M:%S}"
 
 
 class RelinkJob(models.Model):

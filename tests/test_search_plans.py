@@ -134,3 +134,20 @@ def test_postgres_statements_use_the_gin_index(seeded, text, name):
     text_plan = "\n".join(steps)
     assert "Bitmap Index Scan on archive_article_search_vector" in text_plan, text_plan
     assert "SubPlan" not in text_plan, text_plan
+
+
+# A migration that rebuilds archive_article on SQLite (unique=True on a new column, for
+# one) silently drops these, and the index stops following edits.
+TRIGGERS = [
+    f"archive_article_{index}_{event}" for index in ("fts", "words") for event in "ai ad au".split()
+]
+
+
+@sqlite_only
+@pytest.mark.parametrize("name", TRIGGERS)
+def test_sqlite_index_triggers_survive_every_migration(seeded, name):
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name = %s", [name]
+        )
+        assert cur.fetchall() == [("archive_article",)]

@@ -9,13 +9,15 @@ def source_keys(apps, schema_editor):
     import hashlib
 
     Article = apps.get_model("archive", "Article")
+    seen = set()
     for article in Article.objects.only("id", "source_url", "seed_file", "content_hash"):
-        basis = (
-            f"url:{article.source_url}"
-            if article.source_url
-            else f"text:{article.seed_file}:{article.content_hash}"
-        )
-        article.source_key = hashlib.sha256(basis.encode()).hexdigest()
+        text = f"text:{article.seed_file}:{article.content_hash}"
+        basis = f"url:{article.source_url}" if article.source_url else text
+        key = hashlib.sha256(basis.encode()).hexdigest()
+        if key in seen:  # two stored articles from one address: keep both, keyed by text
+            key = hashlib.sha256(f"{text}:{article.pk}".encode()).hexdigest()
+        seen.add(key)
+        article.source_key = key
         article.save(update_fields=["source_key"])
 
 
@@ -40,7 +42,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="article",
             name="source_key",
-            field=models.CharField(editable=False, max_length=64, null=True, unique=True),
+            field=models.CharField(editable=False, max_length=64, null=True),
         ),
         migrations.AlterField(
             model_name="suppression",
@@ -57,4 +59,14 @@ class Migration(migrations.Migration):
             ),
         ),
         migrations.RunPython(source_keys, migrations.RunPython.noop),
+        # A partial unique index: unique=True would make SQLite rebuild the table, dropping
+        # the full-text index's triggers (migrations 0002 and 0006).
+        migrations.AddConstraint(
+            model_name="article",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("source_key__isnull", False)),
+                fields=("source_key",),
+                name="unique_article_source",
+            ),
+        ),
     ]

@@ -31,7 +31,8 @@ class Article(Curated):
     content_hash = models.CharField(max_length=64, blank=True, db_index=True)
     # Identity: what makes two imports the same article. The source address when there is
     # one, else the seed file and the text; never the slug, which is only presentation.
-    source_key = models.CharField(max_length=64, unique=True, null=True, editable=False)  # noqa: DJ001 - NULLs are distinct, "" would not be
+    # Unique where set (the constraint below); NULL until the importer has keyed it.
+    source_key = models.CharField(max_length=64, null=True, editable=False)  # noqa: DJ001
     # Names of the linked entities (name, acronym, aliases), written by the linker so
     # the search index can weigh entity matches above body matches.
     entity_text = models.TextField(blank=True, editable=False)
@@ -42,6 +43,15 @@ class Article(Curated):
 
     class Meta:
         ordering = [models.F("published").desc(nulls_last=True), "-id"]
+        constraints = [
+            # A partial unique index, not unique=True: on SQLite a unique column makes Django
+            # rebuild the table, which drops the full-text index's triggers.
+            models.UniqueConstraint(
+                fields=["source_key"],
+                condition=models.Q(source_key__isnull=False),
+                name="unique_article_source",
+            )
+        ]
         indexes = [
             # Covers what search filters, sorts and facets read, so they never touch the row
             # (on SQLite the row holds the body, read through its overflow pages).

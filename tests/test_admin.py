@@ -1114,7 +1114,7 @@ DELETE_RULES = [
         False,
     ),
     (lambda: Contractor.objects.get(slug="apple"), False, None, ("entity", "apple"), False),
-    (lambda: Article.objects.get(slug=CORECIVIC_ARTICLE), False, None, None, False),
+    (lambda: Article.objects.get(slug=CORECIVIC_ARTICLE), False, None, ("article", None), False),
 ]
 
 

@@ -2,10 +2,13 @@ from django.contrib import admin
 from django.db.models import Count
 
 from .. import curation
-from ..models import Article
+from ..models import Article, Candidate, Mention, ProgramStatus, Relationship
 from .base import LIST_AND_FORM, VISIBLE, CurationAdmin, EditedFilter, MentionInline
 
 PROVENANCE = ["edited_fields", "entity_text", "seed_file", "seed_line", "content_hash"]
+# The rows that only speak of an article, deleted with it whatever an editor may delete
+# on its own (a mention the linker found, for one, can only be rejected).
+GOES_WITH = (Mention, Relationship, ProgramStatus, Candidate)
 
 
 class ArticleMentionInline(MentionInline):
@@ -58,6 +61,13 @@ class ArticleAdmin(CurationAdmin):
         # text: an editor curates the facts around it (curation says which are fixed).
         always = [*PROVENANCE, "created", "updated"]
         return always if obj is None else [*curation.fixed_fields(obj), *always]
+
+    def get_deleted_objects(self, objs, request):
+        # Deleting an article is remembered (curation.delete_items), so the import brings
+        # back neither it nor the rows that go with it.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed -= {model._meta.verbose_name for model in GOES_WITH}
+        return deleted, counts, perms_needed, protected
 
     def get_prepopulated_fields(self, request, obj=None):
         return {"slug": ["title"]} if obj is None else {}

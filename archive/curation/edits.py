@@ -6,7 +6,9 @@
 - An alias an editor adds or changes is theirs (origin="editor"): the catalogue sync
   never deletes it. A mention an editor adds or points at another entity is theirs too.
 - Deleting a mention the linker found rejects it instead: it would come back on the next
-  import. Deleting a catalogue item records a Suppression, so the import leaves it out.
+  import. Deleting a catalogue item or an imported article records a Suppression, so the
+  import leaves it out (an entity under its merged-away slugs too). An article goes with
+  the rows that only speak of it: its mentions, relationships, statuses and candidates.
 - A slug (and an article's text) identifies a row to the import: it is set once.
 - A sourced claim (a relationship, a program status) quotes the article's own words.
 - What a change means for the linker is done once, at the end of each action: the
@@ -143,6 +145,7 @@ def _delete_row(obj, relinks: Relinks) -> None:
         relinks.everything(f"Alias “{obj.name}” of “{obj.entity.name}” deleted")
     elif isinstance(obj, Entity):
         relinks.articles(*Article.objects.filter(mentions__entity=obj).values_list("pk", flat=True))
+    # An article's mentions, relationships, program statuses and candidates go with it.
     suppress([obj])
     obj.delete()
 
@@ -222,21 +225,35 @@ def save_program_status(status, changed, user, *, created=False, related=()) -> 
 # --- deleting ---------------------------------------------------------------------------
 
 
+def _suppressions(obj) -> list[tuple[str, str]]:
+    """What the import must leave out once `obj` is deleted: the item itself and, for an
+    entity others were merged into, each merged-away slug (the catalogue would otherwise
+    create those entities again, their redirects gone with the entity)."""
+    found = [Suppression.of(obj)]
+    if isinstance(obj, Entity):
+        found += [
+            (Suppression.What.ENTITY, Suppression.key_for(slug))
+            for slug in obj.redirects.values_list("old_slug", flat=True)
+        ]
+    return [f for f in found if f]
+
+
 def suppress(objs) -> int:
-    """Record that an editor deleted these catalogue items, so import_seeds leaves them out
-    (an editor's own additions, which no import re-creates, are skipped)."""
+    """Record that an editor deleted these catalogue items or imported articles, so
+    import_seeds leaves them out (an editor's own additions, which no import re-creates,
+    are skipped)."""
     n = 0
     for obj in objs:
-        found = Suppression.of(obj)
-        if found:
-            _, created = Suppression.objects.get_or_create(what=found[0], key=found[1])
+        for what, key in _suppressions(obj):
+            _, created = Suppression.objects.get_or_create(what=what, key=key)
             n += created
     return n
 
 
 def delete_items(objs, user) -> Result:
-    """An editor deleted `objs`: catalogue items are remembered as deleted, a mention the
-    linker found is rejected instead, and what they named is relinked."""
+    """An editor deleted `objs`: catalogue items and imported articles are remembered as
+    deleted, a mention the linker found is rejected instead (an article's mentions go with
+    it), and what they named is relinked."""
     objs = list(objs)
     rejected = [o for o in objs if delete_rejects(o)]
     result, relinks = Result(warnings=[_rejected_warning(m) for m in rejected]), Relinks()

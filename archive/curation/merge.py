@@ -2,6 +2,13 @@
 
 A merged entity leaves an EntityRedirect, so the catalogue never recreates it and its old
 address keeps working; its names become the target's aliases (origin="editor").
+
+What editors deleted follows the merge without rewriting anything: the import reads every
+slug in a Suppression's key, and in the catalogue's own names of items, through the
+redirects (ingest.catalogue.suppressed), so a relationship, alias or status deleted under
+the old slug before the merge, or under the surviving one after it, stays deleted. Deleting
+one of the target's merged-in aliases is remembered too (models.Suppression.of), and so are
+the merged-away slugs when the target itself is deleted (edits.suppress).
 """
 
 from collections import Counter

@@ -3,6 +3,10 @@
 The catalogue is the editors' starting point, not their master: an entity field an editor
 changed (listed in `edited_fields`), an alias an editor removed from a merged entity, or an
 entity merged into another (an EntityRedirect) are all left as the editor set them.
+
+What editors deleted (Suppressions) is read through merges: a slug merged into another
+entity stands for that entity, in the catalogue's names of items and in the suppressions'
+keys alike, so a deletion is remembered whichever of its entity's slugs named it.
 """
 
 import json
@@ -47,17 +51,85 @@ def load(path: Path) -> dict:
     for e in data["entities"]:
         if e.get("kind") not in EntityKind.values:
             raise IngestError(f"{path}: entity {e['slug']!r} has unknown kind {e.get('kind')!r}")
+    _check_text(path, data)
     return data
+
+
+def _limit(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+# What each catalogue item's text fields are stored in (the model's own limits: SQLite
+# stores anything, PostgreSQL refuses more, so both are checked here).
+_ENTITY_LIMITS = {f: _limit(Entity, f) for f in ("slug", "name", "acronym")} | {
+    "current_status": _limit(Program, "status")
+}
+_ALIAS_LIMIT = _limit(Alias, "name")
+_RELATIONSHIP_LIMITS = {f: _limit(Relationship, f) for f in ("kind", "amount", "period")}
+_STATUS_LIMITS = {f: _limit(ProgramStatus, f) for f in ("status", "note")}
+
+
+def _check_text(path: Path, data: dict) -> None:
+    """No NUL byte anywhere, and no value longer than its column holds: one line each."""
+
+    def walk(value, where: str) -> None:
+        if isinstance(value, str) and "\x00" in value:
+            raise IngestError(f"{path}: {where} holds a NUL byte (\\x00)")
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, f"{where}.{k}")
+        if isinstance(value, list):
+            for n, v in enumerate(value):
+                walk(v, f"{where}[{n}]")
+
+    def limits(item: dict, table: dict[str, int], where: str) -> None:
+        for name, limit in table.items():
+            value = item.get(name) or ""
+            if isinstance(value, str) and len(value) > limit:
+                raise IngestError(
+                    f"{path}: {where}: {name} is {len(value)} characters; the limit is {limit}"
+                )
+
+    walk(data, "catalogue")
+    for e in data["entities"]:
+        where = f"entity {e['slug'][:60]!r}"
+        limits(e, _ENTITY_LIMITS, where)
+        for name in [*e.get("aliases", []), *e.get("acronym_aliases", [])]:
+            limits({"alias": name}, {"alias": _ALIAS_LIMIT}, where)
+        for claim in e.get("status", []):
+            limits(claim, _STATUS_LIMITS, f"{where} status")
+    for n, rel in enumerate(data.get("relationships", []), 1):
+        limits(rel, _RELATIONSHIP_LIMITS, f"relationship {n}")
 
 
 def _resolve(slug: str, redirects: dict[str, Entity], entities: dict[str, Entity]) -> Entity | None:
     return redirects.get(slug) or entities.get(slug)
 
 
-def suppressed() -> dict[str, set[str]]:
-    """Catalogue items editors deleted, by kind of item (see models.Suppression)."""
+def merged_slugs() -> dict[str, str]:
+    """Every slug merged away (EntityRedirect.old_slug) -> the slug of the entity it is now."""
+    return dict(EntityRedirect.objects.values_list("old_slug", "entity__slug"))
+
+
+# Which parts of each kind of Suppression key are entity slugs (see models.Suppression),
+# and how many parts the key splits into (an alias's name may itself hold a "|").
+_SLUG_PARTS = {"alias": ((0,), 1), "relationship": ((0, 2), 3), "status": ((0,), 3)}
+
+
+def suppressed(merged: dict[str, str] | None = None) -> dict[str, set[str]]:
+    """Catalogue items editors deleted, by kind of item (see models.Suppression), each key
+    with its entity slugs read through merges (`merged`, from merged_slugs()): an item
+    deleted under either name of a merged entity is gone under both. (An entity's own key
+    is its slug as it was: the catalogue asks about each of its slugs itself.)"""
+    merged = merged_slugs() if merged is None else merged
     out: dict[str, set[str]] = {w: set() for w in Suppression.What.values}
     for what, key in Suppression.objects.values_list("what", "key"):
+        if what in _SLUG_PARTS:
+            positions, splits = _SLUG_PARTS[what]
+            parts = key.split("|", splits)
+            key = Suppression.key_for(
+                *(merged.get(p, p) if i in positions else p for i, p in enumerate(parts))
+            )
         out[what].add(key)
     return out
 
@@ -67,7 +139,7 @@ def sync_entities(data: dict, stats: Counter) -> dict[str, Entity]:
     (an entity an editor deleted is left out, and so is everything that names it)."""
     redirects = {r.old_slug: r.entity for r in EntityRedirect.objects.select_related("entity")}
     existing = {e.slug: e for e in Entity.objects.all()}
-    gone = suppressed()
+    gone = suppressed({old: e.slug for old, e in redirects.items()})
     by_slug: dict[str, Entity] = {}
     for item in data["entities"]:
         slug = item["slug"]
@@ -162,9 +234,12 @@ def _sync_aliases(entity: Entity, wanted: dict[str, bool], stats: Counter) -> No
 def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -> None:
     """Relationships and program statuses cite articles, so they load after the articles."""
     articles = {a.slug: a for a in Article.objects.only("id", "slug", "body")}
-    gone = suppressed()
+    merged = merged_slugs()
+    gone = suppressed(merged)
     for rel in data.get("relationships", []):
-        key = Suppression.key_for(rel["subject"], rel["kind"], rel["object"], rel["article"])
+        subject_slug = merged.get(rel["subject"], rel["subject"])
+        object_slug = merged.get(rel["object"], rel["object"])
+        key = Suppression.key_for(subject_slug, rel["kind"], object_slug, rel["article"])
         if key in gone["relationship"]:
             stats["relationships_left_alone"] += 1
             continue
@@ -215,7 +290,10 @@ def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -
         for claim in history:
             article = articles.get(claim["article"])
             key = Suppression.key_for(
-                item["slug"], claim["status"], claim.get("year"), claim["article"]
+                merged.get(item["slug"], item["slug"]),
+                claim["status"],
+                claim.get("year"),
+                claim["article"],
             )
             if article is None or key in gone["status"]:
                 continue
@@ -240,10 +318,11 @@ def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -
             else:
                 stats["statuses_unchanged"] += 1
         # The current status: the catalogue's, else the latest sourced claim; an editor's wins.
+        # Only a program's own entry sets it: one merged into it would set it back and forth.
         current = item.get("current_status") or (
             max(history, key=lambda c: c.get("year") or 0)["status"] if history else ""
         )
-        if current:
+        if current and item["slug"] not in merged:
             row = Program.objects.filter(pk=program.pk).first()
             if row and row.sync_from_import({"status": current})[0]:
                 stats["entities_updated"] += 1

@@ -1,7 +1,11 @@
 """The import transaction: read seeds, sync the catalogue, store articles, link entities.
 
 Everything happens in one transaction, so any error leaves the database exactly as it was;
---dry-run runs the same code and rolls back. Editors' work is never undone:
+--dry-run runs the same code and rolls back. An article is recognised by its identity
+(Article.source_key: its source address, else its file and text), never by its slug, so a
+new article never replaces another; a new one's slug is made unique. Editors' work is never
+undone:
+- an article an editor deleted is not brought back (a Suppression of its source_key);
 - article fields listed in Article.edited_fields are not overwritten;
 - a mention an editor added, confirmed or rejected keeps its state;
 - candidates an editor approved or rejected are not proposed again.
@@ -18,10 +22,10 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from ..models import Article, Candidate, Entity, Mention
+from ..models import Article, Candidate, Entity, Mention, Suppression
 from ..names.linker import Linker, build_linker, entity_names
 from . import IngestError, catalogue, discovery
-from .readers import RawArticle, load_manifest, read_path
+from .readers import SLUG_LIMIT, RawArticle, load_manifest, read_path
 
 ARTICLE_FIELDS = ("title", "body", "published", "publication", "source_url", "dept", "facts_note")
 SEED_SUFFIXES = {".txt", ".md", ".markdown"}
@@ -31,6 +35,7 @@ SUMMARY_KEYS = (
     "articles_created",
     "articles_updated",
     "articles_unchanged",
+    "articles_left_alone",
     "article_fields_left_alone",
     "mentions_total",
     "mentions_created",
@@ -100,6 +105,11 @@ class Summary:
             f"Files: {', '.join(self.files)}",
             f"Articles: {s['articles_created']} created, {s['articles_updated']} updated, "
             f"{s['articles_unchanged']} unchanged"
+            + (
+                f"; {s['articles_left_alone']} deleted by editors left alone"
+                if s["articles_left_alone"]
+                else ""
+            )
             + (
                 f"; {s['article_fields_left_alone']} editor-set fields left alone"
                 if s["article_fields_left_alone"]
@@ -175,18 +185,13 @@ def run(
     for f in files:
         raws += read_path(f, manifest)
         summary.files.append(f.name)
-    seen: dict[str, str] = {}
-    for raw in raws:
-        if raw.slug in seen:
-            raise IngestError(
-                f"{raw.seed_file}:{raw.seed_line}: article slug {raw.slug!r} already used by "
-                f"{seen[raw.slug]} (give one a different title or slug)"
-            )
-        seen[raw.slug] = f"{raw.seed_file}:{raw.seed_line}"
+    check_batch(raws)
     try:
         with transaction.atomic():
             by_slug = catalogue.sync_entities(data, summary.stats)
-            articles = [store_article(raw, summary.stats) for raw in raws]
+            book = ArticleBook(raws)
+            stored = [store_article(raw, summary.stats, book) for raw in raws]
+            articles = [a for a in stored if a is not None]
             names_changed = any(
                 summary.stats[k]
                 for k in (
@@ -212,17 +217,84 @@ def run(
     return summary
 
 
-def store_article(raw: RawArticle, stats: Counter) -> Article:
+def check_batch(raws: list[RawArticle]) -> None:
+    """The files read now may not name one article twice, nor give two articles one slug."""
+    keys: dict[str, RawArticle] = {}
+    given: dict[str, RawArticle] = {}
+    for raw in raws:
+        if (first := keys.get(raw.source_key)) is not None:
+            same = f"source address {raw.source_url!r}" if raw.source_url else "text"
+            raise IngestError(
+                f"{raw.where}: the same article ({same}) as {first.where}; keep one of them"
+            )
+        keys[raw.source_key] = raw
+        if raw.slug_given:
+            if (first := given.get(raw.slug)) is not None:
+                raise IngestError(
+                    f"{raw.where}: article slug {raw.slug!r} already given to {first.where} "
+                    "(give one a different slug)"
+                )
+            given[raw.slug] = raw
+
+
+class ArticleBook:
+    """What the import knows of the stored articles while it writes: the deleted ones
+    (Suppressions of their source_key) and which slugs are taken. The slugs the files give
+    are reserved first, so a slug made from a title never takes one a file asked for."""
+
+    def __init__(self, raws: list[RawArticle]):
+        self.deleted = set(
+            Suppression.objects.filter(what=Suppression.What.ARTICLE).values_list("key", flat=True)
+        )
+        self.reserved = {raw.slug: raw.source_key for raw in raws if raw.slug_given}
+        self.claimed: set[str] = set()
+
+    def _free(self, slug: str, key: str) -> bool:
+        if slug in self.claimed or self.reserved.get(slug, key) != key:
+            return False
+        return not Article.objects.filter(slug=slug).exists()
+
+    def claim(self, raw: RawArticle) -> str:
+        """The slug of a new article: the one its file gave, which must be free; else one
+        made from its title, with -2, -3 … when another article has it."""
+        if raw.slug_given:
+            other = Article.objects.filter(slug=raw.slug).first()
+            if other is not None:
+                raise IngestError(
+                    f"{raw.where}: slug {raw.slug!r} is already used by another article "
+                    f"({other.title!r}, {other.seed_file or 'added by an editor'}"
+                    f"{f':{other.seed_line}' if other.seed_line else ''})"
+                )
+            slug = raw.slug
+        else:
+            slug, n = raw.slug, 1
+            while not self._free(slug, raw.source_key):
+                n += 1
+                suffix = f"-{n}"
+                slug = raw.slug[: SLUG_LIMIT - len(suffix)].rstrip("-_") + suffix
+        self.claimed.add(slug)
+        return slug
+
+
+def store_article(raw: RawArticle, stats: Counter, book: ArticleBook) -> Article | None:
+    """Create or update the article `raw` is (by its identity, never its slug); None for
+    one an editor deleted."""
     values = {f: getattr(raw, f) for f in ARTICLE_FIELDS}
     values |= {
         "seed_file": raw.seed_file,
         "seed_line": raw.seed_line,
         "content_hash": raw.content_hash,
     }
-    article = Article.objects.filter(slug=raw.slug).first()
+    article = Article.objects.filter(source_key=raw.source_key).first()
     if article is None:
+        if raw.source_key in book.deleted:
+            stats["articles_left_alone"] += 1
+            return None
         stats["articles_created"] += 1
-        return Article.objects.create(slug=raw.slug, **values)
+        slug = book.claim(raw)
+        return Article.objects.create(slug=slug, source_key=raw.source_key, **values)
+    # Its slug was set when it was first stored: its address never changes.
+    book.claimed.add(article.slug)
     changed, left_alone = article.sync_from_import(values)
     stats["article_fields_left_alone"] += left_alone
     stats["articles_updated" if changed else "articles_unchanged"] += 1

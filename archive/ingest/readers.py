@@ -1,4 +1,5 @@
-"""Read seed files into RawArticle records. Nothing here touches the database.
+"""Read seed files into RawArticle records. Nothing here touches the database; what a
+column holds is read from the model, and checked here, so every engine refuses the same.
 
 Two formats:
 - plain text (*.txt): articles joined end to end, one paragraph per line, split by the
@@ -11,13 +12,15 @@ import datetime as dt
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.text import slugify
+from unidecode import unidecode
 
+from ..models import Article
 from ..names.text import WITHOUT_MARKS
 from . import IngestError
 
@@ -34,23 +37,75 @@ class RawArticle:
     facts_note: str
     seed_file: str
     seed_line: int
+    # Whether the file gave the slug (front matter, manifest) or it was made from the title.
+    slug_given: bool = False
 
     @property
     def content_hash(self) -> str:
         return hashlib.sha256(self.body.encode()).hexdigest()
 
+    @property
+    def source_key(self) -> str:
+        return source_key(self.source_url, self.seed_file, self.content_hash)
 
-_SLUG = re.compile(r"^[-a-z0-9_]{1,200}$")
+    @property
+    def where(self) -> str:
+        return f"{self.seed_file}:{self.seed_line}"
+
+
+def source_key(source_url: str, seed_file: str, content_hash: str) -> str:
+    """An article's identity (Article.source_key): its source address, or without one its
+    seed file and text. Never its slug, which is only how its page is addressed. (Migration
+    0012 gave the articles already stored their keys by this rule.)"""
+    basis = f"url:{source_url}" if source_url else f"text:{seed_file}:{content_hash}"
+    return hashlib.sha256(basis.encode()).hexdigest()
+
+
+def _limit(name: str) -> int | None:
+    return Article._meta.get_field(name).max_length
+
+
+SLUG_LIMIT = _limit("slug")
+_SLUG = re.compile(rf"^[-a-z0-9_]{{1,{SLUG_LIMIT}}}$")
 _url = URLValidator(schemes=["http", "https"])
+# The text fields an article is stored with, and the longest each column holds (the model's
+# own numbers: SQLite stores anything, PostgreSQL refuses more, so both are checked here).
+TEXT_FIELDS = ("title", "slug", "body", "publication", "source_url", "dept", "facts_note")
+LIMITS = {
+    f.name: _limit(f.name)
+    for f in fields(RawArticle)
+    if f.type is str and _limit(f.name) is not None
+}
+# Dates an article may carry: YYYY-MM-DD exactly, from 1900 to next year.
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+FIRST_YEAR = 1900
+
+
+def slug_for(title: str) -> str:
+    """A readable ASCII slug for a title in any script (transliterated), or, when nothing
+    readable remains (emoji, symbols), a short stable hash of the title."""
+    slug = slugify(unidecode(title))[:SLUG_LIMIT].strip("-_")
+    return slug or f"article-{hashlib.sha256(title.encode()).hexdigest()[:8]}"
 
 
 def checked(raw: RawArticle, where: str) -> RawArticle:
-    """Refuse, in one line naming the place, what would break a page later."""
-    if len(raw.title) > 400:
-        raise IngestError(f"{where}: title longer than 400 characters")
+    """Refuse, in one line naming the place, what would break a page later or that a
+    database column would not hold (the same on every engine)."""
+    for name in TEXT_FIELDS:
+        value = getattr(raw, name)
+        if "\x00" in value:
+            raise IngestError(f"{where}: {name} holds a NUL byte (\\x00)")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise IngestError(f"{where}: {name} is not valid Unicode (a lone surrogate)") from None
+    for name, limit in LIMITS.items():
+        n = len(getattr(raw, name))
+        if n > limit:
+            raise IngestError(f"{where}: {name} is {n} characters; the limit is {limit}")
     if not _SLUG.match(raw.slug):
         raise IngestError(
-            f"{where}: slug {raw.slug!r} must be 1-200 lower-case letters, digits, - or _"
+            f"{where}: slug {raw.slug!r} must be 1-{SLUG_LIMIT} lower-case letters, digits, - or _"
         )
     if raw.source_url:
         try:
@@ -70,10 +125,14 @@ def _article(
     facts: dict, paragraphs: list[str], path: Path, line: int, where: str, publication: str = ""
 ) -> RawArticle:
     """One article from its facts (a manifest entry or a front-matter block), checked."""
+    for key, value in facts.items():
+        if not isinstance(value, str):
+            raise IngestError(f"{where}: {key} must be text, not {json.dumps(value)[:40]}")
     title = facts.get("title", "").strip()
     return checked(
         RawArticle(
-            slug=facts.get("slug") or slugify(title)[:200] or f"article-{line}",
+            slug=facts.get("slug") or slug_for(title),
+            slug_given=bool(facts.get("slug")),
             title=title,
             body="\n".join(paragraphs),
             published=parse_date(facts.get("published", ""), where),
@@ -102,17 +161,29 @@ def read_text(path: Path) -> list[str]:
         raise IngestError(
             f"{path}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})"
         ) from None
+    if (at := text.find("\x00")) >= 0:
+        line, column = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+        raise IngestError(f"{path}:{line}: a NUL byte (\\x00) in column {column}; seeds are text")
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
 
 def parse_date(value: str, where: str) -> dt.date | None:
+    """YYYY-MM-DD exactly (not 20230214, not 2023-W07-2), a real day, from 1900 to next year."""
     value = (value or "").strip()
     if not value:
         return None
+    last = dt.date.today().year + 1
     try:
-        return dt.date.fromisoformat(value)
+        if not _DATE.fullmatch(value):
+            raise ValueError
+        date = dt.date.fromisoformat(value)
     except ValueError:
         raise IngestError(f"{where}: bad date {value!r} (expected YYYY-MM-DD)") from None
+    if not FIRST_YEAR <= date.year <= last:
+        raise IngestError(
+            f"{where}: bad date {value!r} (expected YYYY-MM-DD from {FIRST_YEAR} to {last})"
+        )
+    return date
 
 
 def load_manifest(path: Path) -> dict:

@@ -86,15 +86,23 @@ class Suppression(models.Model):
 
     @classmethod
     def of(cls, obj) -> tuple[str, str] | None:
-        """(what, key) naming `obj` as the catalogue does; None for what it cannot re-create."""
+        """(what, key) naming `obj` as the import does; None for what it cannot re-create."""
+        from .articles import Article
         from .entities import Alias, Entity, ProgramStatus
         from .links import Relationship
 
+        if isinstance(obj, Article):
+            # Its identity, never its slug; one an editor added has none, and no import
+            # brings it back.
+            return (cls.What.ARTICLE, obj.source_key) if obj.source_key else None
         if isinstance(obj, Entity):
             return cls.What.ENTITY, cls.key_for(obj.slug)
         if isinstance(obj, Alias):
-            if obj.origin != Alias.Origin.CATALOGUE:
-                return None  # an editor's own alias: no import brings it back
+            # An editor's own alias no import brings back, unless its entity took in others
+            # by a merge: the catalogue gives a merged entity's names to the one it became
+            # (and the merge made them editors' aliases).
+            if obj.origin != Alias.Origin.CATALOGUE and not obj.entity.redirects.exists():
+                return None
             return cls.What.ALIAS, cls.key_for(obj.entity.slug, obj.name)
         if isinstance(obj, Relationship):
             return cls.What.RELATIONSHIP, cls.key_for(

@@ -18,9 +18,9 @@ matches, a ranked page, a date-sorted page, existence, facet counts.
 import contextlib
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connections, router
 
-from ..models import Mention
+from ..models import Article, Mention
 from .query import AnyOf, Query, Term
 from .results import Filters
 
@@ -37,6 +37,11 @@ class Source:
 
 class Engine:
     vendor = ""
+
+    def __init__(self, using: str | None = None):
+        # The database alias every statement runs on: where the router sends reads (a
+        # replica, in a web request, when DATABASE_REPLICA_URLS names some), or `using`.
+        self.using = using or router.db_for_read(Article)
 
     # -- what each engine supplies ------------------------------------------------------
     def source(self, query: Query, articles: bool) -> Source:
@@ -78,7 +83,7 @@ class Engine:
 
     # -- shared statements --------------------------------------------------------------
     def fetch(self, sql: str, params: list) -> list[tuple]:
-        with connection.cursor() as cur:
+        with connections[self.using].cursor() as cur:
             cur.execute(sql, params)
             return cur.fetchall()
 

@@ -7,7 +7,7 @@ phrase, to_tsquery only on a sanitised word with :*), never from raw user text.
 
 import contextlib
 
-from django.db import connection, transaction
+from django.db import connections, transaction
 
 from ..names.text import MARK_END, MARK_START
 from .engine import Engine, Source
@@ -64,7 +64,7 @@ class PostgresEngine(Engine):
         # The planner underestimates what a sequential scan costs here: it evaluates @@ on
         # every row, unpacking each out-of-line tsvector, where the GIN index reads only the
         # matches (docs/benchmarks.md). SET LOCAL holds for this search's transaction only.
-        with transaction.atomic():
+        with transaction.atomic(using=self.using):
             self.fetch_none("SET LOCAL enable_seqscan = off")
             yield
 
@@ -116,7 +116,7 @@ class PostgresEngine(Engine):
         self.fetch_none("REFRESH MATERIALIZED VIEW archive_search_words")
 
     def fetch_none(self, sql):
-        with connection.cursor() as cur:
+        with connections[self.using].cursor() as cur:
             cur.execute(sql)
 
     def closest_word(self, word):

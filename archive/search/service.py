@@ -8,7 +8,7 @@ Each step is a function of its own, so the benchmark times exactly what a page r
 """
 
 from django.conf import settings
-from django.db import connection
+from django.db import connections, router
 
 from ..models import Article, Entity, EntityKind, Mention
 from ..names.text import mark, words
@@ -23,12 +23,14 @@ FACET_LIMIT = 12
 ENGINES = {"sqlite": SqliteEngine, "postgresql": PostgresEngine}
 
 
-def get_engine() -> Engine:
-    """The engine for the database in use."""
+def get_engine(using: str | None = None) -> Engine:
+    """The engine for the database searches read (the router's choice), or for `using`."""
+    using = using or router.db_for_read(Article)
+    vendor = connections[using].vendor
     try:
-        return ENGINES[connection.vendor]()
+        return ENGINES[vendor](using)
     except KeyError:
-        raise RuntimeError(f"No search engine for the {connection.vendor!r} database") from None
+        raise RuntimeError(f"No search engine for the {vendor!r} database") from None
 
 
 def search(
@@ -178,7 +180,7 @@ def facets(
 
 def after_import() -> None:
     """Refresh what the database does not keep in step by itself (run after an import)."""
-    get_engine().after_import()
+    get_engine(router.db_for_write(Article)).after_import()
 
 
 def _lead(body: str, n: int = 30) -> str:

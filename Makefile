@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # pyenv reads .python-version; otherwise fall back to whatever python3.12+ is on PATH.
 PYTHON ?= $(shell (pyenv which python 2>/dev/null) || command -v python3.13 || command -v python3.12 || command -v python3)
 
-.PHONY: run test test-sqlite test-postgres venv migrate seed lint bench clean
+.PHONY: run serve test test-sqlite test-postgres venv migrate seed lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -30,6 +30,20 @@ seed: migrate
 
 run: seed
 	$(DEV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# Production, locally: gunicorn (archive/gunicorn.conf.py; workers from the cores) with
+# DEBUG off, WhiteNoise serving the collected, compressed, hashed static files. SQLite, or
+# PostgreSQL when DATABASE_URL names one. The secret key is made once into .venv/secret_key
+# unless SECRET_KEY is set; plain HTTP on 127.0.0.1, so no TLS redirect.
+serve: venv
+	@[ -n "$$SECRET_KEY" ] || [ -s $(VENV)/secret_key ] || { umask 077; \
+	  $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $(VENV)/secret_key; }
+	export DEBUG=0 ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=0 \
+	  SECRET_KEY="$${SECRET_KEY:-$$(cat $(VENV)/secret_key)}" && \
+	$(PY) manage.py migrate --noinput && \
+	$(PY) manage.py import_seeds && \
+	$(PY) manage.py collectstatic --noinput --verbosity 0 && \
+	exec $(VENV)/bin/gunicorn -c archive/gunicorn.conf.py --bind 127.0.0.1:$(PORT)
 
 # The whole suite on SQLite, then again on PostgreSQL when one answers (CI always starts one).
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/postgres

@@ -6,13 +6,20 @@ from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
+from django.views.decorators.http import require_safe
 
 from . import selectors
 from .models import Article, Mention
+from .views.caching import public_page
 
 
 class _ArticleFeed(Feed):
     feed_type = Atom1Feed
+
+    def __call__(self, request, *args, **kwargs):
+        # Like every public page: GET and HEAD only, 304 for a reader whose copy is current,
+        # Cache-Control. (Django's Feed itself answers any method.)
+        return require_safe(public_page(super().__call__))(request, *args, **kwargs)
 
     def item_title(self, item):
         return item.title

@@ -84,8 +84,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # SQLite's "database is locked" answers 503 with Retry-After, never a 500 or debug page.
+    "archive.middleware.DatabaseBusyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Gzip for public pages, feeds and API only (BREACH: never the admin, cookies, CSRF).
+    "archive.middleware.PublicGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -107,6 +111,10 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
 AXES_RESET_ON_SUCCESS = True
+# Production runs behind one reverse proxy (gunicorn binds 127.0.0.1): the client's address
+# is then the last X-Forwarded-For entry, not REMOTE_ADDR. 0 when nothing proxies.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1"))
+AXES_CLIENT_IP_CALLABLE = "archive.middleware.client_ip"
 ADMIN_URL = os.environ.get("ADMIN_URL", "admin/").strip("/") + "/"
 
 # No inline script or style anywhere: every page's script and style come from our origin.
@@ -173,6 +181,27 @@ else:
         "NAME": os.environ.get("TEST_DATABASE_NAME") or f"test_archive_{os.getpid()}"
     }
 
+# Read replicas (docs/scaling.md): DATABASE_REPLICA_URLS, comma-separated PostgreSQL URLs of
+# streaming replicas of DATABASE_URL, become "replica_1", "replica_2", ... Web requests read
+# them; writes, the admin and an editor who just saved (for REPLICA_PIN_SECONDS) read the
+# primary (archive/routers.py).
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "10"))
+_replica_urls = env_list("DATABASE_REPLICA_URLS")
+if _replica_urls:
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS needs a PostgreSQL DATABASE_URL")
+    for _i, _url in enumerate(_replica_urls, start=1):
+        _replica = dj_database_url.parse(_url)
+        if _replica["ENGINE"] != DATABASES["default"]["ENGINE"]:
+            raise ImproperlyConfigured(f"DATABASE_REPLICA_URLS: replica {_i} is not PostgreSQL")
+        _replica["CONN_MAX_AGE"] = 0
+        _replica["OPTIONS"] = {"pool": dict(DATABASES["default"]["OPTIONS"]["pool"])}
+        # The test database is not replicated: in tests every replica alias reads it.
+        _replica["TEST"] = {"MIRROR": "default"}
+        DATABASES[f"replica_{_i}"] = _replica
+    DATABASE_ROUTERS = ["archive.routers.PrimaryReplicaRouter"]
+    MIDDLEWARE.append("archive.routers.ReplicaReadsMiddleware")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "en-us"
@@ -199,6 +228,9 @@ SEARCH_PAGE_SIZE = 20
 # matches, so a search costs the same at 10 or 10 million articles; totals stay exact.
 SEARCH_WINDOW = int(os.environ.get("SEARCH_WINDOW", "2000"))
 API_PAGE_SIZE = 50
+# Public pages, feeds and API: how long browsers and shared caches reuse a page before
+# revalidating it (ETag / Last-Modified from the archive's last change).
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))
 # Relinking every article (after an editor changes names) runs outside the request:
 # "subprocess" starts `manage.py relink --job N` detached when the change commits;
 # "inline" runs it at once, in the same process and transaction (the tests use it).

@@ -7,3 +7,6 @@ import os
 os.environ.setdefault("DEBUG", "1")
 
 from .settings import *  # noqa: E402,F403
+
+# Passwords hashed fast: the tests log in often, and the slow hasher costs seconds each.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -4,9 +4,11 @@ from django.urls import path, re_path
 
 from .feeds import EntityFeed, LatestArticlesFeed
 from .views import api, pages
+from .views.health import healthz
 
 urlpatterns = [
     path("", pages.home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("search/", pages.search_page, name="search"),
     path("search/help/", pages.search_help, name="search-help"),
     path("search/export.csv", pages.search_export, name="search-export"),

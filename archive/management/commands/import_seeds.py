@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from archive import search
+from archive import search, state
 from archive.ingest import IngestError, importer
 
 
@@ -29,6 +29,11 @@ class Command(BaseCommand):
             # The search side's derived data (spelling vocabulary, statistics): ingest never
             # calls into search, so whoever runs an import refreshes it.
             search.after_import()
+        if not dry_run and (summary.changed or state.last_change() is None):
+            # The archive's last change, which the pages' ETag and Last-Modified follow:
+            # bulk writes (update, bulk_create) send no signals. Recorded after a first import
+            # that changed nothing too, so a database older than the record gets one.
+            state.touch()
         if json:
             self.stdout.write(importer.to_json(summary))
         else:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from archive import curation
+from archive import curation, state
 from archive.curation.relink import describe
 from archive.models import RelinkJob
 
@@ -27,8 +27,13 @@ class Command(BaseCommand):
         elif pending:
             jobs = curation.run_pending()
         else:
-            self.stdout.write(describe(curation.relink_everything()))
+            stats = curation.relink_everything()
+            state.touch()  # the pages' ETag and Last-Modified follow the archive's last change
+            self.stdout.write(describe(stats))
             return
+        if jobs:
+            # Even a failed job committed the batches it finished.
+            state.touch()
         for j in jobs:
             self.stdout.write(f"{j}: {j.result}")
         if any(j.status == RelinkJob.Status.FAILED for j in jobs):

@@ -3,11 +3,12 @@ each test then runs in a transaction that is rolled back, so tests may change da
 
 import datetime as dt
 import io
+import shutil
 
 import pytest
 from django.core.management import call_command
 
-from .spec import BOLD, IMG, SCRIPT
+from .spec import BOLD, FIXTURES, IMG, SCRIPT, SEED_FILE, SEED_NAME
 
 
 @pytest.fixture(scope="session")
@@ -53,3 +54,17 @@ def pytest_collection_modifyitems(items):
     """Browser tests use a live server, whose database is flushed afterwards; run them last
     so the session's imported seed serves every other test first."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.fixture
+def workdir(tmp_path, settings):
+    """A private copy of seeds/ and fixtures/, which settings now point at."""
+    seeds, fixtures = tmp_path / "seeds", tmp_path / "fixtures"
+    seeds.mkdir()
+    fixtures.mkdir()
+    shutil.copy(SEED_FILE, seeds / SEED_NAME)
+    for name in ("articles.json", "catalogue.json"):
+        shutil.copy(FIXTURES / name, fixtures / name)
+    settings.SEEDS_DIR = seeds
+    settings.FIXTURES_DIR = fixtures
+    return tmp_path

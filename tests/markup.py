@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, NavigableString, Tag
+from django.forms import BooleanField
 
 # Elements whose text a reader never sees in the page.
 UNSEEN = frozenset({"script", "style", "title", "template"})
@@ -133,3 +134,26 @@ class Page(Node):
 def text_of(html: str) -> str:
     """The visible text of an HTML fragment."""
     return Page(html).text
+
+
+def admin_form_data(response):
+    """The POST body the change form would send unchanged (main form and every inline)."""
+    data = {}
+
+    def put(form, prefix=""):
+        for name, field in form.fields.items():
+            key = f"{prefix}{name}"
+            value = form[name].value()
+            if isinstance(field, BooleanField):
+                if value:
+                    data[key] = "on"
+                continue
+            data[key] = "" if value is None else value
+
+    put(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        fs = inline.formset
+        put(fs.management_form, f"{fs.prefix}-")
+        for i, f in enumerate(fs.forms):
+            put(f, f"{fs.prefix}-{i}-")
+    return data

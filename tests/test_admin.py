@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from django import forms
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import CommandError, call_command
@@ -32,6 +31,7 @@ from archive.models import (
     RelinkJob,
     Suppression,
 )
+from tests.markup import admin_form_data as form_data
 
 CORECIVIC_ARTICLE = "ice-torrance-detainees-inadequate-staffing-unsanitary-facilities"
 CREW = "Citizens for Responsibility and Ethics in Washington"
@@ -60,29 +60,6 @@ def relink_inline(settings):
 
 def url(model, view, *args):
     return reverse(f"admin:archive_{model._meta.model_name}_{view}", args=args)
-
-
-def form_data(response):
-    """The POST body the change form would send unchanged (main form and every inline)."""
-    data = {}
-
-    def put(form, prefix=""):
-        for name, field in form.fields.items():
-            key = f"{prefix}{name}"
-            value = form[name].value()
-            if isinstance(field, forms.BooleanField):
-                if value:
-                    data[key] = "on"
-                continue
-            data[key] = "" if value is None else value
-
-    put(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        fs = inline.formset
-        put(fs.management_form, f"{fs.prefix}-")
-        for i, f in enumerate(fs.forms):
-            put(f, f"{fs.prefix}-{i}-")
-    return data
 
 
 def inline_formset(page, model):

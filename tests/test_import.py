@@ -36,7 +36,6 @@ from .spec import (
     DEPORTED,
     ENTITIES,
     FACIAL,
-    FIXTURES,
     HSI_SPLIT,
     NARA_CBP,
     REPORT,
@@ -251,20 +250,6 @@ def empty_database():
 
 def seed_lines() -> list[str]:
     return SEED_FILE.read_text(encoding="utf-8").split("\n")
-
-
-@pytest.fixture
-def workdir(tmp_path, settings):
-    """A private copy of seeds/ and fixtures/, which settings now point at."""
-    seeds, fixtures = tmp_path / "seeds", tmp_path / "fixtures"
-    seeds.mkdir()
-    fixtures.mkdir()
-    shutil.copy(SEED_FILE, seeds / SEED_NAME)
-    for name in ("articles.json", "catalogue.json"):
-        shutil.copy(FIXTURES / name, fixtures / name)
-    settings.SEEDS_DIR = seeds
-    settings.FIXTURES_DIR = fixtures
-    return tmp_path
 
 
 # ---------------------------------------------------------------------------------------------

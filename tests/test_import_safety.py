@@ -14,7 +14,6 @@ import datetime as dt
 import io
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -38,26 +37,12 @@ from archive.models import (
     Suppression,
 )
 
-from .spec import FIXTURES, SEED_FILE, SEED_NAME, TORRANCE
+from .spec import SEED_NAME, TORRANCE
 
 
 @pytest.fixture(autouse=True)
 def relink_inline(settings):
     settings.RELINK_RUNNER = "inline"
-
-
-@pytest.fixture
-def workdir(tmp_path, settings):
-    """A private copy of seeds/ and fixtures/, which settings now point at."""
-    seeds, fixtures = tmp_path / "seeds", tmp_path / "fixtures"
-    seeds.mkdir()
-    fixtures.mkdir()
-    shutil.copy(SEED_FILE, seeds / SEED_NAME)
-    for name in ("articles.json", "catalogue.json"):
-        shutil.copy(FIXTURES / name, fixtures / name)
-    settings.SEEDS_DIR = seeds
-    settings.FIXTURES_DIR = fixtures
-    return tmp_path
 
 
 def md(title: str, body: str = "ICE bought another database.", **facts) -> str:

@@ -254,25 +254,7 @@ def recovery(alias):
         return cur.fetchone()[0]
 
 
-def form_data(response):
-    data = {}
-
-    def put(form, prefix=""):
-        for name, field in form.fields.items():
-            value = form[name].value()
-            if isinstance(field, forms.BooleanField):
-                if value:
-                    data[f"{prefix}{name}"] = "on"
-                continue
-            data[f"{prefix}{name}"] = "" if value is None else value
-
-    put(response.context["adminform"].form)
-    for inline in response.context["inline_admin_formsets"]:
-        fs = inline.formset
-        put(fs.management_form, f"{fs.prefix}-")
-        for i, f in enumerate(fs.forms):
-            put(f, f"{fs.prefix}-{i}-")
-    return data
+from tests.markup import admin_form_data as form_data  # noqa: E402
 
 
 def page(client, q, seen):

@@ -28,21 +28,7 @@ from django.db.models import F
 from django.test import Client
 from django.urls import get_resolver, resolve, reverse
 
-from archive.models import (
-    Agency,
-    Alias,
-    Article,
-    Candidate,
-    Contractor,
-    Entity,
-    EntityRedirect,
-    Mention,
-    Program,
-    ProgramStatus,
-    Relationship,
-    RelinkJob,
-    Suppression,
-)
+from archive import models as m
 from archive.views.pages import csv_cell
 
 from .spec import BOLD, FACIAL, HOSTILE_QUERIES, IMG, RAW_MARKUP, SCRIPT, article_url
@@ -69,23 +55,23 @@ def evil(hostile):
     a program whose names, aliases, descriptions, relationship and status are all markup, all
     named by the hostile article; a candidate, suppression, redirect and relink job of markup
     for the admin. Returns the contractor."""
-    ice = Agency.objects.get(slug="ice")
+    ice = m.Agency.objects.get(slug="ice")
     first_sentence = hostile.body.split("\n", 1)[0]
-    contractor = Contractor.objects.create(
+    contractor = m.Contractor.objects.create(
         name=f"Evil {SCRIPT} Corp",
         slug="evil-corp",
         acronym=BOLD,
         description=f"Sells {IMG} to {SCRIPT} agencies",
     )
-    Alias.objects.create(entity=contractor, name=ATTR_BREAK)
-    Alias.objects.create(entity=contractor, name=ATTR_BREAK_SINGLE)
-    office = Agency.objects.create(
+    m.Alias.objects.create(entity=contractor, name=ATTR_BREAK)
+    m.Alias.objects.create(entity=contractor, name=ATTR_BREAK_SINGLE)
+    office = m.Agency.objects.create(
         name=f"Office of {IMG}", slug="office-of-img", parent=ice, description=SCRIPT
     )
-    program = Program.objects.create(
+    program = m.Program.objects.create(
         name=f"Program {SCRIPT}", slug="hostile-program", status="active", description=IMG
     )
-    ProgramStatus.objects.create(
+    m.ProgramStatus.objects.create(
         program=program,
         status="active",
         year=2023,
@@ -93,35 +79,35 @@ def evil(hostile):
         article=hostile,
         quote=first_sentence,
     )
-    Relationship.objects.create(
+    m.Relationship.objects.create(
         subject=contractor,
-        kind=Relationship.Kind.SELLS_TO,
+        kind=m.Relationship.Kind.SELLS_TO,
         object=ice,
         article=hostile,
         quote=first_sentence,
         amount=f"$1 {BOLD}",
         period=IMG,
     )
-    Relationship.objects.create(
+    m.Relationship.objects.create(
         subject=office,
-        kind=Relationship.Kind.USES,
+        kind=m.Relationship.Kind.USES,
         object=program,
         article=hostile,
         quote=first_sentence,
     )
     for entity in (contractor, office, program):
-        Mention.objects.create(article=hostile, entity=entity, count=0, spans=[])
-    Candidate.objects.create(
+        m.Mention.objects.create(article=hostile, entity=entity, count=0, spans=[])
+    m.Candidate.objects.create(
         name=f"Candidate {SCRIPT}",
         key="candidate-script",
         acronym=BOLD,
-        reason=Candidate.Reason.COMPANY,
+        reason=m.Candidate.Reason.COMPANY,
         article=hostile,
         passage=f"passage {IMG}",
     )
-    Suppression.objects.create(what=Suppression.What.ENTITY, key=SCRIPT)
-    EntityRedirect.objects.create(old_slug="evil-old", entity=contractor)
-    RelinkJob.objects.create(reason=f"reason {SCRIPT}", result=IMG)
+    m.Suppression.objects.create(what=m.Suppression.What.ENTITY, key=SCRIPT)
+    m.EntityRedirect.objects.create(old_slug="evil-old", entity=contractor)
+    m.RelinkJob.objects.create(reason=f"reason {SCRIPT}", result=IMG)
     return contractor
 
 
@@ -260,7 +246,7 @@ def test_csv_export_keeps_the_text_as_data(client, evil):
 
 
 def test_article_source_url_is_never_a_javascript_link(client, seeded):
-    Article.objects.create(
+    m.Article.objects.create(
         title="JS link", slug="js-link", body="text", source_url="javascript:alert(1)"
     )
     page = client.get("/articles/js-link/").content.decode()
@@ -273,38 +259,38 @@ def admin_url(model, view, *args):
 
 
 ARCHIVE_MODELS = [
-    Article,
-    Entity,
-    Agency,
-    Contractor,
-    Program,
-    Alias,
-    Mention,
-    Relationship,
-    ProgramStatus,
-    Candidate,
-    EntityRedirect,
-    Suppression,
-    RelinkJob,
+    m.Article,
+    m.Entity,
+    m.Agency,
+    m.Contractor,
+    m.Program,
+    m.Alias,
+    m.Mention,
+    m.Relationship,
+    m.ProgramStatus,
+    m.Candidate,
+    m.EntityRedirect,
+    m.Suppression,
+    m.RelinkJob,
 ]
 
 
 def hostile_object(model):
     """The row of `model` made of markup (the `evil` fixture)."""
     return {
-        Article: lambda: Article.objects.get(slug="hostile"),
-        Entity: lambda: Entity.objects.get(slug="evil-corp"),
-        Agency: lambda: Agency.objects.get(slug="office-of-img"),
-        Contractor: lambda: Contractor.objects.get(slug="evil-corp"),
-        Program: lambda: Program.objects.get(slug="hostile-program"),
-        Alias: lambda: Alias.objects.get(name=ATTR_BREAK),
-        Mention: lambda: Mention.objects.get(article__slug="hostile", entity__slug="evil-corp"),
-        Relationship: lambda: Relationship.objects.get(subject__slug="evil-corp"),
-        ProgramStatus: lambda: ProgramStatus.objects.get(program__slug="hostile-program"),
-        Candidate: lambda: Candidate.objects.get(key="candidate-script"),
-        EntityRedirect: lambda: EntityRedirect.objects.get(old_slug="evil-old"),
-        Suppression: lambda: Suppression.objects.get(key=SCRIPT),
-        RelinkJob: lambda: RelinkJob.objects.get(result=IMG),
+        m.Article: lambda: m.Article.objects.get(slug="hostile"),
+        m.Entity: lambda: m.Entity.objects.get(slug="evil-corp"),
+        m.Agency: lambda: m.Agency.objects.get(slug="office-of-img"),
+        m.Contractor: lambda: m.Contractor.objects.get(slug="evil-corp"),
+        m.Program: lambda: m.Program.objects.get(slug="hostile-program"),
+        m.Alias: lambda: m.Alias.objects.get(name=ATTR_BREAK),
+        m.Mention: lambda: m.Mention.objects.get(article__slug="hostile", entity__slug="evil-corp"),
+        m.Relationship: lambda: m.Relationship.objects.get(subject__slug="evil-corp"),
+        m.ProgramStatus: lambda: m.ProgramStatus.objects.get(program__slug="hostile-program"),
+        m.Candidate: lambda: m.Candidate.objects.get(key="candidate-script"),
+        m.EntityRedirect: lambda: m.EntityRedirect.objects.get(old_slug="evil-old"),
+        m.Suppression: lambda: m.Suppression.objects.get(key=SCRIPT),
+        m.RelinkJob: lambda: m.RelinkJob.objects.get(result=IMG),
     }[model]()
 
 
@@ -321,7 +307,7 @@ def test_admin_pages_escape(admin_client, evil, model, view):
     assert response.status_code in (200, 403)
     assert_inert(response)
     # (A redirect's delete page names it by its slugs only.)
-    if response.status_code == 200 and (model, view) != (EntityRedirect, "delete"):
+    if response.status_code == 200 and (model, view) != (m.EntityRedirect, "delete"):
         assert_shown_escaped(response)
 
 
@@ -346,10 +332,10 @@ def test_admin_autocomplete_answers_data(admin_client, evil):
 
 def test_admin_merge_page_escapes(admin_client, evil):
     response = admin_client.post(
-        admin_url(Contractor, "changelist"),
+        admin_url(m.Contractor, "changelist"),
         {
             "action": "merge_selected",
-            "_selected_action": [evil.pk, Contractor.objects.get(slug="wickr").pk],
+            "_selected_action": [evil.pk, m.Contractor.objects.get(slug="wickr").pk],
         },
     )
     assert response.status_code == 200
@@ -360,11 +346,11 @@ def test_admin_merge_page_escapes(admin_client, evil):
 
 def test_admin_messages_escape(admin_client, admin_user, evil):
     """Names reach the editor in messages too: an action's result, a finished relink."""
-    RelinkJob.objects.create(
-        reason=SCRIPT, result=f"done {IMG}", status=RelinkJob.Status.DONE, requested_by=admin_user
+    m.RelinkJob.objects.create(
+        reason=SCRIPT, result=f"done {IMG}", status=m.RelinkJob.Status.DONE, requested_by=admin_user
     )
     response = admin_client.post(
-        admin_url(Contractor, "changelist"),
+        admin_url(m.Contractor, "changelist"),
         {"action": "mark_reviewed", "_selected_action": [evil.pk]},
         follow=True,
     )
@@ -464,18 +450,18 @@ def test_other_admin_pages_keep_to_the_csp(client, admin_user, evil, url):
         client.force_login(admin_user)
     if url == "merge":
         response = client.post(
-            admin_url(Contractor, "changelist"),
+            admin_url(m.Contractor, "changelist"),
             {
                 "action": "merge_selected",
-                "_selected_action": [evil.pk, Contractor.objects.get(slug="wickr").pk],
+                "_selected_action": [evil.pk, m.Contractor.objects.get(slug="wickr").pk],
             },
         )
     elif url.endswith(":javascript"):
         # The URL field's "Currently:" link is only drawn for a valid (http) address.
-        article = Article.objects.create(
+        article = m.Article.objects.create(
             title="JS", slug="js", body="text", source_url="javascript:alert(1)"
         )
-        response = client.get(admin_url(Article, "change", article.pk))
+        response = client.get(admin_url(m.Article, "change", article.pk))
     else:
         response = client.get(reverse(url))
     assert response.status_code == 200
@@ -526,11 +512,11 @@ def test_anonymous_never_reaches_an_admin_page(client, seeded, name, args):
 
 def test_anonymous_never_reaches_the_merge_page(client, evil):
     response = client.post(
-        admin_url(Contractor, "changelist"),
-        {"action": "merge_selected", "_selected_action": [evil.pk, pk_of(Contractor)]},
+        admin_url(m.Contractor, "changelist"),
+        {"action": "merge_selected", "_selected_action": [evil.pk, pk_of(m.Contractor)]},
     )
     assert login_redirect(response)
-    assert Contractor.objects.filter(pk=evil.pk).exists()
+    assert m.Contractor.objects.filter(pk=evil.pk).exists()
 
 
 # -- CSRF: every state-changing request needs a token -------------------------------------------
@@ -568,18 +554,18 @@ def test_admin_posts_need_a_csrf_token(csrf_client, seeded, model, view):
 )
 def test_admin_forms_need_a_csrf_token(csrf_client, evil, url, data):
     if url == "merge":
-        url = admin_url(Contractor, "changelist")
-        data = {**data, "_selected_action": [evil.pk, pk_of(Contractor)]}
+        url = admin_url(m.Contractor, "changelist")
+        data = {**data, "_selected_action": [evil.pk, pk_of(m.Contractor)]}
     else:
         url = reverse(url)
     assert csrf_refused(csrf_client.post(url, data))
-    assert Contractor.objects.filter(pk=evil.pk).exists()
+    assert m.Contractor.objects.filter(pk=evil.pk).exists()
 
 
 def test_admin_action_with_a_csrf_token_succeeds(csrf_client, seeded):
-    ice = Agency.objects.get(slug="ice")
-    Agency.objects.filter(pk=ice.pk).update(reviewed=False)
-    url = admin_url(Agency, "changelist")
+    ice = m.Agency.objects.get(slug="ice")
+    m.Agency.objects.filter(pk=ice.pk).update(reviewed=False)
+    url = admin_url(m.Agency, "changelist")
     data = {"action": "mark_reviewed", "_selected_action": [ice.pk]}
 
     assert csrf_refused(csrf_client.post(url, data))
@@ -595,16 +581,16 @@ def test_admin_action_with_a_csrf_token_succeeds(csrf_client, seeded):
 
 
 def test_admin_delete_with_a_csrf_token_succeeds(csrf_client, seeded):
-    redirect = EntityRedirect.objects.create(old_slug="old-ice", entity=Entity.objects.first())
-    url = admin_url(EntityRedirect, "delete", redirect.pk)
+    redirect = m.EntityRedirect.objects.create(old_slug="old-ice", entity=m.Entity.objects.first())
+    url = admin_url(m.EntityRedirect, "delete", redirect.pk)
     assert csrf_refused(csrf_client.post(url, {"post": "yes"}))
-    assert EntityRedirect.objects.filter(pk=redirect.pk).exists()
+    assert m.EntityRedirect.objects.filter(pk=redirect.pk).exists()
 
     csrf_client.get(url)
     token = csrf_client.cookies["csrftoken"].value
     response = csrf_client.post(url, {"post": "yes", "csrfmiddlewaretoken": token})
     assert response.status_code == 302
-    assert not EntityRedirect.objects.filter(pk=redirect.pk).exists()
+    assert not m.EntityRedirect.objects.filter(pk=redirect.pk).exists()
 
 
 # -- methods: HEAD on every GET view, no POST on public pages -----------------------------------
@@ -845,7 +831,7 @@ def test_csv_cell(value, cell):
     ],
 )
 def test_csv_export_neutralises_formulas(client, seeded, column, value, cell):
-    article = Article.objects.create(
+    article = m.Article.objects.create(
         title=value if column == "title" else "Formula row",
         slug="formula-row",
         body="Formula row text.",
@@ -853,8 +839,8 @@ def test_csv_export_neutralises_formulas(client, seeded, column, value, cell):
         published=dt.date(2030, 1, 1),  # newest: the export's first row
     )
     if column == "contractors":
-        contractor = Contractor.objects.create(name=value, slug="formula-corp")
-        Mention.objects.create(article=article, entity=contractor, count=0, spans=[])
+        contractor = m.Contractor.objects.create(name=value, slug="formula-corp")
+        m.Mention.objects.create(article=article, entity=contractor, count=0, spans=[])
     response = client.get("/search/export.csv?sort=newest")
     rows = list(csv.DictReader(io.StringIO(response.content.decode(), newline="")))
     (row,) = [r for r in rows if r["archive_url"].endswith("/articles/formula-row/")]

@@ -21,28 +21,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import path
 from django.utils.http import http_date
 
+from archive import models as m
 from archive import state
 from archive.middleware import (
     BUSY_MESSAGE,
     DatabaseBusyMiddleware,
     PublicGZipMiddleware,
     is_database_locked,
-)
-from archive.models import (
-    Agency,
-    Alias,
-    ArchiveState,
-    Article,
-    Candidate,
-    Contractor,
-    Entity,
-    EntityRedirect,
-    Mention,
-    Program,
-    ProgramStatus,
-    Relationship,
-    RelinkJob,
-    Suppression,
 )
 from archive.views import caching
 
@@ -138,7 +123,7 @@ def test_a_feed_sends_the_archives_last_modified_not_its_newest_item(client, see
 
 
 def test_a_page_before_any_recorded_change_has_no_validators(client, seeded):
-    ArchiveState.objects.all().delete()
+    m.ArchiveState.objects.all().delete()
     response = client.get("/")
     assert response.status_code == 200
     assert not response.has_header("ETag") and not response.has_header("Last-Modified")
@@ -172,17 +157,17 @@ def test_release_follows_the_files_contents(settings, tmp_path):
 
 # -- a change to the archive changes the ETag -----------------------------------------------
 def _save_article():
-    article = Article.objects.get(slug=WYDEN)
+    article = m.Article.objects.get(slug=WYDEN)
     article.title += " (corrected)"
     article.save()
 
 
 def _delete_alias():
-    Alias.objects.filter(entity__slug="ice").first().delete()
+    m.Alias.objects.filter(entity__slug="ice").first().delete()
 
 
 def _rename_agency():
-    agency = Agency.objects.get(slug="ice")
+    agency = m.Agency.objects.get(slug="ice")
     agency.description = "Edited."
     agency.save()
 
@@ -193,7 +178,7 @@ def _import_new_material():
 
 
 def _relink():
-    Mention.objects.filter(article__slug=TORRANCE).update(count=99)  # a bulk write: no signal
+    m.Mention.objects.filter(article__slug=TORRANCE).update(count=99)  # a bulk write: no signal
     call_command("relink", stdout=io.StringIO())
 
 
@@ -222,19 +207,19 @@ def test_a_change_changes_the_etag(
 
 
 SIGNALLED = [
-    pytest.param(lambda: Article.objects.first(), id="Article"),
-    pytest.param(lambda: Entity.objects.first(), id="Entity"),
-    pytest.param(lambda: Agency.objects.first(), id="Agency"),
-    pytest.param(lambda: Contractor.objects.first(), id="Contractor"),
-    pytest.param(lambda: Program.objects.first(), id="Program"),
-    pytest.param(lambda: Alias.objects.first(), id="Alias"),
-    pytest.param(lambda: Mention.objects.first(), id="Mention"),
-    pytest.param(lambda: Relationship.objects.first(), id="Relationship"),
-    pytest.param(lambda: ProgramStatus.objects.first(), id="ProgramStatus"),
+    pytest.param(lambda: m.Article.objects.first(), id="Article"),
+    pytest.param(lambda: m.Entity.objects.first(), id="Entity"),
+    pytest.param(lambda: m.Agency.objects.first(), id="Agency"),
+    pytest.param(lambda: m.Contractor.objects.first(), id="Contractor"),
+    pytest.param(lambda: m.Program.objects.first(), id="Program"),
+    pytest.param(lambda: m.Alias.objects.first(), id="Alias"),
+    pytest.param(lambda: m.Mention.objects.first(), id="Mention"),
+    pytest.param(lambda: m.Relationship.objects.first(), id="Relationship"),
+    pytest.param(lambda: m.ProgramStatus.objects.first(), id="ProgramStatus"),
     pytest.param(
         # bulk_create: made without a signal, so the save below is the first change
-        lambda: EntityRedirect.objects.bulk_create(
-            [EntityRedirect(old_slug="old-ice", entity=Entity.objects.first())]
+        lambda: m.EntityRedirect.objects.bulk_create(
+            [m.EntityRedirect(old_slug="old-ice", entity=m.Entity.objects.first())]
         )[0],
         id="EntityRedirect",
     ),
@@ -256,9 +241,11 @@ def test_saving_or_deleting_a_public_row_records_a_change(
 
 
 NOT_PUBLIC = [
-    pytest.param(lambda: Candidate.objects.first(), id="Candidate"),
-    pytest.param(lambda: RelinkJob.objects.create(reason="test"), id="RelinkJob"),
-    pytest.param(lambda: Suppression.objects.create(what="entity", key="nobody"), id="Suppression"),
+    pytest.param(lambda: m.Candidate.objects.first(), id="Candidate"),
+    pytest.param(lambda: m.RelinkJob.objects.create(reason="test"), id="RelinkJob"),
+    pytest.param(
+        lambda: m.Suppression.objects.create(what="entity", key="nobody"), id="Suppression"
+    ),
 ]
 
 
@@ -278,9 +265,9 @@ def test_a_transaction_records_its_changes_once_when_it_commits(
 ):
     before = state.last_change()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        for article in Article.objects.all():
+        for article in m.Article.objects.all():
             article.save()
-        Mention.objects.first().save()
+        m.Mention.objects.first().save()
         # Not visible until the commit: the validators never run ahead of the data.
         assert state.last_change() == before
     assert len(callbacks) == 1
@@ -294,12 +281,12 @@ def test_a_rolled_back_change_records_nothing(seeded, django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         try:
             with transaction.atomic():
-                Article.objects.first().save()
+                m.Article.objects.first().save()
                 raise RuntimeError
         except RuntimeError:
             pass
         # A change after the rollback is recorded (the dropped callback is not counted).
-        Alias.objects.first().save()
+        m.Alias.objects.first().save()
     assert len(callbacks) == 1
 
 
@@ -310,17 +297,17 @@ def test_an_import_that_changes_nothing_records_nothing(seeded):
 
 
 def test_an_import_records_a_change_where_none_was_recorded(seeded):
-    ArchiveState.objects.all().delete()
+    m.ArchiveState.objects.all().delete()
     call_command("import_seeds", stdout=io.StringIO())
     assert state.last_change() is not None
 
 
 def test_touch_creates_then_updates_the_one_row(seeded):
-    ArchiveState.objects.all().delete()
+    m.ArchiveState.objects.all().delete()
     assert state.last_change() is None
     first = state.touch()
     second = state.touch()
-    assert ArchiveState.objects.count() == 1
+    assert m.ArchiveState.objects.count() == 1
     assert state.last_change() == second >= first
 
 

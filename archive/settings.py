@@ -228,6 +228,20 @@ SEARCH_PAGE_SIZE = 20
 # matches, so a search costs the same at 10 or 10 million articles; totals stay exact.
 SEARCH_WINDOW = int(os.environ.get("SEARCH_WINDOW", "2000"))
 API_PAGE_SIZE = 50
+# What state.remember() keeps: the pages' aggregates (entity counts, timelines, "named
+# alongside", articles per year), keyed by the archive's last change. Per process (each
+# gunicorn worker pays once per change); Django's Redis or memcached backend can share it.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "archive",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "5000"))},
+    }
+}
+# An entity page lists this many articles per page, and no page past ENTITY_MAX_PAGES (the
+# year and "named with" filters narrow further): an OFFSET that deep costs as much as a scan.
+ENTITY_PAGE_SIZE = 20
+ENTITY_MAX_PAGES = 50
 # Public pages, feeds and API: how long browsers and shared caches reuse a page before
 # revalidating it (ETag / Last-Modified from the archive's last change).
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "60"))

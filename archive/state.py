@@ -7,6 +7,9 @@ public page to answer conditional requests (ETag / Last-Modified) without render
                   signals call (archive/apps.py), so an import or an editor's action that
                   saves a thousand rows writes the row once, after its data is visible, and
                   never holds the row's lock for the length of the transaction
+- remember(name, compute, version)  compute() once per change of the archive: what the
+                  pages' aggregates (counts, timelines, "named alongside") use, so a page
+                  costs the same at 100,000 articles as at 10 once the first reader has paid
 
 Bulk writes (QuerySet.update, bulk_create) send no signals: whoever runs them calls touch()
 when they are done (import_seeds, relink).
@@ -16,6 +19,7 @@ Depends on models only.
 
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.utils import timezone
 
@@ -65,3 +69,23 @@ def touch_on_commit(using: str = DEFAULT_DB_ALIAS) -> None:
 def changed(sender, using=DEFAULT_DB_ALIAS, **kwargs) -> None:
     """A post_save / post_delete receiver for the models whose rows the public pages show."""
     touch_on_commit(using)
+
+
+def remember(name: str, compute, version: datetime | None):
+    """compute()'s value, kept in Django's cache under `name` and the archive's last change
+    (`version`, read once by the caller with last_change()).
+
+    Exactly as fresh as the pages' ETag: every change of public content moves last_change,
+    so a stale value is never read again (it ages out of the cache). Values must pickle.
+    """
+    key = f"archive:{name}:{version.isoformat() if version else 'never'}"
+    value = cache.get(key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        cache.set(key, value, REMEMBER_SECONDS)
+    return value
+
+
+_MISSING = object()
+# A bound on how long an unused value occupies memory; correctness never depends on it.
+REMEMBER_SECONDS = 24 * 3600

@@ -419,8 +419,9 @@ API_QUERY_BOUNDS = [
     ("/api/search/?q=ICE&agency=hsi&program=trac", 16),  # 10
     ("/api/entities/", 4),  # 2
     ("/api/entities/?kind=agency", 4),  # 2
-    ("/api/entities/agency/ice/", 11),  # 9
-    ("/api/entities/program/clear/", 11),  # 9
+    ("/api/entities/agency/ice/", 15),  # 13, as its page
+    ("/api/entities/agency/ice/?year=2019", 15),  # 13
+    ("/api/entities/program/clear/", 15),  # 13
 ]
 # fmt: on
 

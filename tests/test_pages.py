@@ -465,9 +465,11 @@ def test_every_internal_link_answers(client, seeded):
 
 
 # -- query bounds ------------------------------------------------------------------------
-# Measured (same on SQLite and PostgreSQL, caches warm) -> bound = measured + 2.
+# Measured (same on SQLite and PostgreSQL) -> bound = measured + 2. The tests run without a
+# cache (archive/settings_test.py), so these are the cold figures: a page's aggregates
+# (state.remember) are computed on every request.
 QUERY_BOUNDS = [
-    ("/", 6),  # 4
+    ("/", 11),  # 9
     ("/search/?q=Wickr", 14),  # 9 (+3: the search's savepoint pair, PostgreSQL's SET LOCAL)
     (
         "/search/?q=ICE&agency=hsi&contractor=western-union&published_before=2030-01-01",
@@ -482,13 +484,18 @@ QUERY_BOUNDS = [
     ("/search/export.csv?q=ICE", 14),  # 9 (+3: the search's savepoint pair, PostgreSQL's SET LOCAL)
     (article_url(WYDEN), 6),  # 4
     (article_url(UTILITY), 6),  # 4
-    ("/agencies/", 3),  # 1
-    ("/contractors/", 3),  # 1
-    ("/programs/", 3),  # 1
-    ("/agencies/ice/", 10),  # 8, the largest entity page
-    ("/agencies/dhs/", 10),  # 8
-    ("/programs/hsi-money-transfer-summonses/", 10),  # 8
-    ("/contractors/thomson-reuters/", 9),  # 7
+    ("/agencies/", 6),  # 4
+    ("/contractors/", 6),  # 4
+    ("/programs/", 6),  # 4
+    # 13: the entity, its aliases, children or statuses, the archive's last change; the
+    # summary (timeline, named alongside + their entities, articles per year); one page of
+    # articles (ids, then mentions with their articles); relationships.
+    ("/agencies/ice/", 15),  # 13, the largest entity page
+    ("/agencies/dhs/", 15),  # 13
+    ("/agencies/ice/?year=2019&page=1", 15),  # 13
+    ("/agencies/ice/?with=thomson-reuters", 16),  # 14: the pair's count
+    ("/programs/hsi-money-transfer-summonses/", 15),  # 13
+    ("/contractors/thomson-reuters/", 14),  # 12
 ]
 
 
@@ -655,7 +662,8 @@ def test_named_alongside_is_top_15_with_ties_by_name(client, seeded):
     expected = [slugs[e] for e in sorted(counts, key=lambda e: (-counts[e], names[e]))[:15]]
     heading = get_page(client, "/agencies/ice/").heading("Named alongside")
     assert heading is not None
-    assert [slug_of(lk.href) for lk in heading.next("ul").links] == expected
+    entity_links = [lk for lk in heading.next("ul").links if "?" not in lk.href]
+    assert [slug_of(lk.href) for lk in entity_links] == expected
 
 
 def _expected_related(article: Article, by_article) -> list[str]:

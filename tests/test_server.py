@@ -577,3 +577,32 @@ def test_caching_costs_one_query(client, seeded, url, monkeypatch):
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
     assert with_state - len(ctx.captured_queries) == 1
+
+
+# -- the aggregates are kept until the archive changes (state.remember) ------------------------
+LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}}
+
+
+def test_an_aggregate_is_computed_once_per_change(settings, seeded):
+    settings.CACHES = LOCMEM
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    first = state.touch()
+    assert [state.remember("x", compute, first) for _ in range(3)] == [1, 1, 1]
+    assert state.remember("x", compute, state.touch()) == 2
+
+
+def test_a_page_shows_the_change_that_moved_the_archive(settings, client, seeded):
+    settings.CACHES = LOCMEM
+    state.touch()
+    assert "Named in <strong>10</strong> articles." in client.get("/agencies/ice/").content.decode()
+    article = m.Article.objects.create(title="One more", slug="one-more", body="ICE again.")
+    m.Mention.objects.create(
+        article=article, entity=m.Entity.objects.get(slug="ice"), spans=[[0, 3]]
+    )
+    state.touch()  # what the import and the model signals do once the change commits
+    assert "Named in <strong>11</strong> articles." in client.get("/agencies/ice/").content.decode()

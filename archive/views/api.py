@@ -17,8 +17,8 @@ from django.views.decorators.http import require_safe
 
 from .. import selectors
 from ..models import Article, Entity, EntityKind, Mention
-from .caching import public_page
-from .common import BadRequest, PageOutOfRange, run_search
+from .caching import archive_version, public_page
+from .common import BadRequest, PageOutOfRange, article_filter, run_search
 
 
 class _Encoder(DjangoJSONEncoder):
@@ -119,18 +119,19 @@ def _page(request, items, size):
     except EmptyPage:
         raise PageOutOfRange from None
 
-    def url(n):
-        params = request.GET.copy()
-        params["page"] = n
-        return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
-
     return page, {
         "count": paginator.count,
         "page": page.number,
         "num_pages": paginator.num_pages,
-        "next": url(page.next_page_number()) if page.has_next() else None,
-        "previous": url(page.previous_page_number()) if page.has_previous() else None,
+        "next": _page_url(request, page.number + 1) if page.has_next() else None,
+        "previous": _page_url(request, page.number - 1) if page.has_previous() else None,
     }
+
+
+def _page_url(request, number: int) -> str:
+    params = request.GET.copy()
+    params["page"] = number
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
 
 
 # -- views --------------------------------------------------------------------------------
@@ -213,51 +214,59 @@ def search(request):
     )
 
 
-def _entity_data(request, e: Entity) -> dict:
+def _entity_data(request, e: Entity, article_count: int) -> dict:
     return entity_ref(
         request,
         e,
         aliases=[a.name for a in e.aliases.all()],
         description=e.description,
-        article_count=e.article_count,
+        article_count=article_count,
     )
 
 
 @api_view
 @public_page
 def entities(request):
+    """Every entity (of ?kind=), most-named first, API_PAGE_SIZE a page."""
     kind = request.GET.get("kind", "")
-    qs = (
-        Entity.objects.with_article_counts()
-        .prefetch_related("aliases")
-        .order_by("-article_count", "name")
+    if kind and kind not in EntityKind.values:
+        raise BadRequest(f"kind: must be one of {', '.join(EntityKind.values)}")
+    by_kind = selectors.entities_by_kind(archive_version(request))
+    rows = sorted(
+        (e for k, entities in by_kind.items() if k == kind or not kind for e in entities),
+        key=lambda e: (-e.article_count, e.name.casefold(), e.pk),
     )
-    if kind:
-        if kind not in EntityKind.values:
-            raise BadRequest("kind: must be one of agency, contractor, program")
-        qs = qs.filter(kind=kind)
-    return JsonResponse({"count": len(qs), "results": [_entity_data(request, e) for e in qs]})
+    page, meta = _page(request, rows, settings.API_PAGE_SIZE)
+    return JsonResponse(
+        {**meta, "results": [_entity_data(request, e, e.article_count) for e in page.object_list]}
+    )
 
 
 @api_view
 @public_page
 def entity_detail(request, kind, slug):
+    """An entity with its summary, relationships and one page of the articles that name it
+    (?page=, ?year=, ?with= as on its page)."""
     if kind not in EntityKind.values:
-        raise NotFound("kind: must be one of agency, contractor, program")
+        raise NotFound(f"kind: must be one of {', '.join(EntityKind.values)}")
     found, moved_to = selectors.find_entity(EntityKind(kind).plural, slug)
     if moved_to is not None:
         return redirect("api-entity", moved_to.kind, moved_to.slug, permanent=True)
     if found is None:
         raise NotFound("no entity with that slug")
-    entity = Entity.objects.with_article_counts().prefetch_related("aliases").get(pk=found.pk)
-    page = selectors.entity_page(entity)
-    parent = getattr(page.detail, "parent", None)
+    chosen = article_filter(request.GET)
+    page = selectors.entity_page(found, chosen, archive_version(request))
+    listed = page.articles
+    if chosen.page != listed.page:
+        raise PageOutOfRange
+    entity, parent = page.detail, getattr(page.detail, "parent", None)
+
     return JsonResponse(
-        _entity_data(request, entity)
+        _entity_data(request, entity, page.summary.article_count)
         | {
             "parent": entity_ref(request, parent) if parent else None,
             "children": [entity_ref(request, c) for c in page.children],
-            "status": getattr(page.detail, "status", None) or None,
+            "status": getattr(entity, "status", None) or None,
             "status_history": [
                 {
                     "status": s.status,
@@ -268,12 +277,25 @@ def entity_detail(request, kind, slug):
                 }
                 for s in page.statuses
             ],
+            "timeline": [{"year": y.year, "articles": y.count} for y in page.summary.timeline],
+            # One page of the articles that name it (newest first); `articles_page` says
+            # which, how many match and where the next page is.
             "articles": [
-                article_data(request, ea.article, mention_count=ea.count) for ea in page.articles
+                article_data(request, ea.article, mention_count=ea.count) for ea in listed.items
             ],
+            "articles_page": {
+                "count": listed.total,
+                "page": listed.page,
+                "num_pages": listed.num_pages,
+                "year": chosen.year,
+                "with": chosen.alongside.slug if chosen.alongside else None,
+                "next": _page_url(request, listed.page + 1) if listed.has_next else None,
+                "previous": _page_url(request, listed.page - 1) if listed.has_previous else None,
+            },
             "related": [
                 entity_ref(request, ec.entity, shared_articles=ec.count) for ec in page.related
             ],
+            "relationship_count": page.relationship_count,
             "relationships": [
                 {
                     "subject": row.relationship.subject.slug,

@@ -82,10 +82,18 @@ def release() -> tuple[datetime, str]:
     return _dev_scan[1]
 
 
+def archive_version(request) -> datetime | None:
+    """The archive's last change, read once per request: the validators and the keys of the
+    aggregates the page reads (state.remember) come from the same reading."""
+    if not hasattr(request, "_archive_version"):
+        request._archive_version = state.last_change()
+    return request._archive_version
+
+
 def validators(request) -> tuple[datetime | None, str | None]:
     """(Last-Modified, ETag) for a public response, computed once per request."""
     if not hasattr(request, "_archive_validators"):
-        changed = state.last_change()
+        changed = archive_version(request)
         if changed is None:  # nothing recorded yet: answer in full, with no validators
             request._archive_validators = (None, None)
         else:

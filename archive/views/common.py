@@ -1,6 +1,8 @@
 from django.http import QueryDict
 
+from .. import selectors
 from ..filters import SearchFilterSet
+from ..models import Entity
 from ..search import PageOutOfRange, search
 
 
@@ -36,4 +38,21 @@ def run_search(params: QueryDict, page_size: int, **options):
     return filterset, results
 
 
-__all__ = ["BadRequest", "PageOutOfRange", "page_number", "run_search"]
+def article_filter(params: QueryDict) -> selectors.ArticleFilter:
+    """An entity page's ?year= (a year, or "unknown"), ?with= (an entity's slug) and ?page=.
+    Raises BadRequest with a message a person can act on."""
+    year = (params.get("year") or "").strip() or None
+    if year is not None and year != "unknown":
+        if not (year.isascii() and year.isdigit() and 1 <= int(year) <= 9999):
+            raise BadRequest('year: must be a year such as 2019, or "unknown"')
+        year = int(year)
+    alongside = None
+    slug = (params.get("with") or "").strip()
+    if slug:
+        alongside = Entity.objects.filter(slug=slug).first()
+        if alongside is None:
+            raise BadRequest("with: no entity has that address")
+    return selectors.ArticleFilter(year, alongside, page_number(params.get("page")))
+
+
+__all__ = ["BadRequest", "PageOutOfRange", "article_filter", "page_number", "run_search"]

@@ -1,14 +1,17 @@
 import csv
 
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from .. import selectors
 from ..models import Article, EntityKind
-from .caching import public_page
-from .common import BadRequest, PageOutOfRange, run_search
+from .caching import archive_version, public_page
+from .common import BadRequest, PageOutOfRange, article_filter, page_number, run_search
+
+INDEX_PAGE_SIZE = 100
 
 EXPORT_LIMIT = 10_000
 
@@ -32,13 +35,14 @@ def csv_row(values) -> list[str]:
 @require_safe
 @public_page
 def home(request):
+    version = archive_version(request)
     return render(
         request,
         "archive/home.html",
         {
-            "counts": selectors.archive_counts(),
-            "latest": Article.objects.newest_first()[:10],
-            "top": selectors.top_entities(),
+            "counts": selectors.archive_counts(version),
+            "latest": Article.objects.newest_first().only(*selectors.LISTED_FIELDS)[:10],
+            "top": selectors.top_entities(version),
         },
     )
 
@@ -145,10 +149,18 @@ def entity_index(request, kind_plural):
     kind = EntityKind.from_plural(kind_plural)
     if kind is None:
         raise Http404("No such kind of entity.")
+    try:
+        number = page_number(request.GET.get("page"))
+    except BadRequest as exc:
+        return render(request, "archive/bad_request.html", {"message": str(exc)}, status=400)
+    entities = selectors.ranked_entities(kind, archive_version(request))
+    paginator = Paginator(entities, INDEX_PAGE_SIZE)
+    if number > paginator.num_pages:
+        raise Http404("That page of the list does not exist.")
     return render(
         request,
         "archive/entity_index.html",
-        {"kind": kind, "entities": selectors.entity_index(kind)},
+        {"kind": kind, "page": paginator.page(number)},
     )
 
 
@@ -160,5 +172,11 @@ def entity(request, kind_plural, slug):
         return redirect(moved_to, permanent=True)
     if found is None:
         raise Http404("No entity with that address.")
-    page = selectors.entity_page(found)
+    try:
+        chosen = article_filter(request.GET)
+    except BadRequest as exc:
+        return render(request, "archive/bad_request.html", {"message": str(exc)}, status=400)
+    page = selectors.entity_page(found, chosen, archive_version(request))
+    if chosen.page != page.articles.page:
+        raise Http404("That page of articles does not exist.")
     return render(request, "archive/entity.html", {"page": page, "entity": page.detail})

@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # pyenv reads .python-version; otherwise fall back to whatever python3.12+ is on PATH.
 PYTHON ?= $(shell (pyenv which python 2>/dev/null) || command -v python3.13 || command -v python3.12 || command -v python3)
 
-.PHONY: run serve test test-sqlite test-postgres venv migrate seed lint bench clean
+.PHONY: run serve test test-sqlite test-postgres venv migrate seed lint bench bench-site load clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -59,6 +59,15 @@ lint: venv
 
 bench: venv
 	$(DEV) $(PY) manage.py bench_search
+
+# Every page type, and a load test against gunicorn, on the database DATABASE_URL names
+# (e.g. the one `manage.py bench_search --keep` leaves). Read-only. docs/benchmarks.md.
+bench-site: venv
+	$(DEV) $(PY) manage.py bench_site
+
+load: venv
+	$(VENV)/bin/pip install --quiet -e '.[load]'
+	$(DEV) $(PY) manage.py bench_load
 
 clean:
 	rm -rf $(VENV) db.sqlite3

@@ -31,3 +31,20 @@ def test_bench_search_runs_on_a_tiny_corpus():
     report = json.loads(result.stdout[result.stdout.index("{") :])
     assert len(report["queries"]) >= 20
     assert all(q["status"] == 200 for q in report["queries"])
+
+
+def test_bench_site_times_every_page_type(seeded):
+    """bench_site asks every page type of the database at hand; on the seed each answers."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("bench_site", "--repeat", "1", "--json", stdout=out)
+    pages = json.loads(out.getvalue())
+    kinds = {p["kind"] for p in pages}
+    assert kinds == {"home", "index", "search", "article", "entity", "api", "feed", "export"}
+    assert {p["url"]: p["status"] for p in pages if p["status"] != 200} == {
+        "/agencies/ice/?page=2": 404,  # the seed names ICE in ten articles: one page
+        "/agencies/ice/?page=50": 404,
+    }

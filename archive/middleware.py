@@ -29,11 +29,17 @@ COMPRESSIBLE_TYPES = {
 }
 
 
+def is_admin(request) -> bool:
+    """Is this a request for the admin (under settings.ADMIN_URL)? The one test, read by
+    the compression rules here and by the replica router."""
+    return request.path_info.startswith("/" + settings.ADMIN_URL)
+
+
 def public_and_compressible(request, response) -> bool:
     content_type = response.get("Content-Type", "").partition(";")[0].strip().lower()
     return (
         content_type in COMPRESSIBLE_TYPES
-        and not request.path_info.startswith("/" + settings.ADMIN_URL)
+        and not is_admin(request)
         and not response.cookies
         # The page used a CSRF token (get_token), even where no cookie is set for it.
         and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
@@ -45,7 +51,7 @@ def public_not_modified(request, response) -> bool:
     """A 304 for a public page: it has no body or type, but says what the 200 would."""
     return (
         response.status_code == 304
-        and not request.path_info.startswith("/" + settings.ADMIN_URL)
+        and not is_admin(request)
         and not response.cookies
     )
 

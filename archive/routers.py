@@ -28,6 +28,8 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils.cache import patch_cache_control
 
+from .middleware import is_admin
+
 REPLICA_PREFIX = "replica_"
 PIN_COOKIE = "pin_primary"
 PIN_SALT = "archive.routers.pin"
@@ -113,7 +115,10 @@ class ReplicaReadsMiddleware:
             response = self.get_response(request)
         finally:
             _reads.reset(token)
-        if writes or reads.wrote:
+        # Pinned after a write, or a request that may write and was answered (the admin, a
+        # form): not after an unsafe method refused (405, 403), or anyone could keep their
+        # reads off the replicas by sending a POST now and then.
+        if reads.wrote or (writes and response.status_code < 400):
             # A response that sets the pin is this client's alone: never a shared cache's.
             patch_cache_control(response, private=True)
             response.set_signed_cookie(
@@ -130,9 +135,7 @@ class ReplicaReadsMiddleware:
     @staticmethod
     def writes(request) -> bool:
         """A request that writes, or may: any unsafe method, and the whole admin."""
-        return request.method not in SAFE_METHODS or request.path_info.startswith(
-            "/" + settings.ADMIN_URL
-        )
+        return request.method not in SAFE_METHODS or is_admin(request)
 
     @staticmethod
     def pinned(request) -> bool:

@@ -28,11 +28,10 @@ from .models import ArchiveState
 ROW = 1  # the one row's key
 
 
-def last_change(using: str | None = None) -> datetime | None:
+def last_change() -> datetime | None:
     """Read where the page reads (the router's choice: a replica, if there are any), so
     the validators never run ahead of the data the page shows."""
-    rows = ArchiveState.objects.using(using) if using else ArchiveState.objects
-    return rows.filter(pk=ROW).values_list("changed", flat=True).first()
+    return ArchiveState.objects.filter(pk=ROW).values_list("changed", flat=True).first()
 
 
 def touch(using: str = DEFAULT_DB_ALIAS) -> datetime:

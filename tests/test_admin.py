@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
+from django.contrib.messages import get_messages
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
@@ -538,6 +539,12 @@ def test_merge_entities_in_admin(reuters_corp, admin_client):
     assert LogEntry.objects.filter(object_id=str(reuters_corp.pk), action_flag=DELETION).exists()
     assert LogEntry.objects.filter(object_id=str(tr.pk), action_flag=CHANGE).exists()
     assert "Thomson Reuters" in Article.objects.get(slug=CORECIVIC_ARTICLE).entity_text
+    # The merged names are aliases now: every article is relinked (outside the request),
+    # as when an editor saves an alias, and the editor is told.
+    job = RelinkJob.objects.get()
+    assert "Merged Reuters Corp into “Thomson Reuters”" in job.reason
+    assert job.status == RelinkJob.Status.DONE  # run inline in the tests
+    assert "relink" in " ".join(str(m) for m in get_messages(response.wsgi_request)).lower()
 
     reimport()
     assert not Entity.objects.filter(slug="reuters-corp").exists()

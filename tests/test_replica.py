@@ -130,7 +130,7 @@ def test_the_search_reads_where_the_router_says(seeded, monkeypatch):
 # -- read-your-writes: the middleware -----------------------------------------------------
 
 
-def reads_of(request, write=False):
+def reads_of(request, write=False, status=200):
     """Run `request` through the middleware; where its view's reads went, and the response."""
     where = []
 
@@ -138,7 +138,7 @@ def reads_of(request, write=False):
         if write:
             ROUTER.db_for_write(Article)
         where.append(ROUTER.db_for_read(Article))
-        return HttpResponse("ok")
+        return HttpResponse("ok", status=status)
 
     response = ReplicaReadsMiddleware(view)(request)
     return where[0], response
@@ -165,6 +165,14 @@ def test_a_write_reads_the_primary_and_pins_the_client(replicas, method):
     assert "private" in response["Cache-Control"]  # never kept by a shared cache
     # Its next requests read the primary too, until the pin expires.
     assert reads_of(with_cookie(rf.get("/search/", {"q": "ICE"}), response))[0] == "default"
+
+
+@pytest.mark.parametrize("status", [403, 405])
+def test_a_refused_write_does_not_pin(replicas, status):
+    """A POST to a read-only page changes nothing: no reason to leave the replicas (else any
+    client could pin itself to the primary by sending one now and then)."""
+    _, response = reads_of(RequestFactory().post("/search/"), status=status)
+    assert PIN_COOKIE not in response.cookies
 
 
 def test_a_pin_expires(replicas):

@@ -57,8 +57,9 @@ class ArticleAdmin(CurationAdmin):
         return obj.n_entities
 
     def get_readonly_fields(self, request, obj=None):
-        # The slug is how a re-import recognises the article, and the body is the seed's
-        # text: an editor curates the facts around it (curation says which are fixed).
+        # The slug is the article's public address (links and citations must keep
+        # working), and the body is the seed's text: an editor curates the facts around it
+        # (curation says which are fixed).
         always = [*PROVENANCE, "created", "updated"]
         return always if obj is None else [*curation.fixed_fields(obj), *always]
 

@@ -142,7 +142,8 @@ class MentionInline(admin.TabularInline):
         return [self.other]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related(self.other, "article")
+        # Both ends: each row's label (Mention.__str__) names the entity and the article.
+        return super().get_queryset(request).select_related("entity", "article")
 
     @admin.display(description="where in the text")
     def where(self, obj):

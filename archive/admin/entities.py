@@ -47,7 +47,8 @@ class RelationshipOutInline(admin.StackedInline):
     verbose_name_plural = "relationships (this entity is the subject)"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("object", "article")
+        # The subject too: each row's label (Relationship.__str__) names both ends.
+        return super().get_queryset(request).select_related("subject", "object", "article")
 
 
 class ProgramStatusInline(admin.TabularInline):

@@ -9,7 +9,8 @@
   import. Deleting a catalogue item or an imported article records a Suppression, so the
   import leaves it out (an entity under its merged-away slugs too). An article goes with
   the rows that only speak of it: its mentions, relationships, statuses and candidates.
-- A slug (and an article's text) identifies a row to the import: it is set once.
+- Set once: an entity's slug (how the catalogue recognises it), an article's slug (its
+  public address; the import recognises an article by Article.source_key) and its text.
 - A sourced claim (a relationship, a program status) quotes the article's own words.
 - What a change means for the linker is done once, at the end of each action: the
   articles concerned are relinked; a change of names queues every article (relink.py).
@@ -29,7 +30,8 @@ from . import history
 from .relink import Relinks
 from .results import CurationError, Result
 
-# Fields that identify a row to the import: set when it is added, never changed after.
+# Set when a row is added, never changed after: the catalogue's key of an entity, and an
+# article's public address and archived text.
 FIXED_FIELDS = {Article: ("slug", "body"), Entity: ("slug",)}
 REJECTED_NOT_DELETED = (
     "Rejected rather than deleted: the linker found it, so it would come back on the next import."

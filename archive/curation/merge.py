@@ -19,7 +19,6 @@ from django.db import transaction
 from ..ingest.catalogue import MODEL_FOR_KIND
 from ..models import (
     Agency,
-    Article,
     Candidate,
     Entity,
     EntityKind,
@@ -31,7 +30,7 @@ from ..models import (
 from ..names.linker import is_acronym_like
 from . import history
 from .edits import add_alias
-from .relink import relink_articles
+from .relink import Relinks
 from .results import CurationError, Result
 
 # The stricter of two editors' decisions wins when two mentions become one.
@@ -221,7 +220,13 @@ def merge_entities(target: Entity, others, user=None) -> MergeResult:
             Candidate.objects.filter(entity=other).update(entity=target)
             result.merged.append(other.name)
             other.delete()
-        relink_articles(Article.objects.filter(pk__in=articles))
+        # The merged entities' articles now, as the editor waits; every article later: the
+        # target's new aliases may name it anywhere (and change what search indexes for the
+        # articles already linked to it), as when an editor saves an alias.
+        relinks = Relinks()
+        relinks.articles(*articles)
+        relinks.everything(f"Merged {', '.join(result.merged)} into “{target.name}”")
+        result.job = relinks.run(user)
         result.message = result.describe()
         history.log(user, [target], history.CHANGE, result.message)
     return result

@@ -28,12 +28,19 @@ class _ArticleFeed(Feed):
 
     def item_description(self, item):
         # Atom carries the summary as HTML: escape the article's text.
-        return escape(item.body.split("\n", 1)[0])
+        summary = escape(item.body.split("\n", 1)[0])
+        if item.published is None:
+            # The entry's <updated> is when the archive took it in, not when it was
+            # written: a reader sorting by it must not take it for a publication date.
+            archived = item.created.strftime("%-d %B %Y")
+            return f"[Publication date unknown; archived {archived}.] {summary}"
+        return summary
 
     def item_pubdate(self, item):
+        # No <published> for an undated article: the date is never invented.
         if item.published:
             return dt.datetime.combine(item.published, dt.time(), tzinfo=dt.UTC)
-        return item.created
+        return None
 
     def item_updateddate(self, item):
         return item.updated

@@ -9,6 +9,7 @@ import datetime as dt
 from collections import deque
 from html import unescape
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+from xml.etree import ElementTree
 
 import pytest
 from django.db import connection
@@ -787,6 +788,29 @@ def test_search_form_keeps_every_active_filter(seeded, client, query, hidden):
         assert name_value in fields
 
 
+def test_an_undated_article_has_no_published_date_in_the_feeds(seeded, client):
+    """The Wyden article has no known date: its Atom entry has no <published> (the import
+    time is never passed off as one); <updated> is labelled as the archiving date."""
+    atom = {"a": "http://www.w3.org/2005/Atom"}
+    undated = 0
+    for url in ("/feed/", "/agencies/ice/feed/"):
+        feed = ElementTree.fromstring(client.get(url).content)
+        entries = feed.findall("a:entry", atom)
+        assert entries, url
+        for entry in entries:
+            article = Article.objects.get(title=entry.findtext("a:title", namespaces=atom))
+            published = entry.findtext("a:published", namespaces=atom)
+            summary = entry.findtext("a:summary", namespaces=atom)
+            if article.published is None:
+                assert published is None, url
+                assert summary.startswith("[Publication date unknown; archived "), url
+                undated += 1
+            else:
+                assert published.startswith(article.published.isoformat()), url
+                assert "unknown" not in summary
+    assert undated == 2  # the Wyden article, in both feeds
+
+
 def test_feed_summaries_are_escaped(seeded, client):
     Article.objects.create(title="Hostile", slug="hostile-feed", body=f"{SCRIPT} first paragraph")
     body = client.get("/feed/").content.decode()
@@ -807,3 +831,21 @@ def test_active_filters_are_shown_with_a_link_that_removes_each(seeded, client):
     chips = page.one(".active-filters")
     assert chips.links_to("?q=zzzzqqq&published_after=2020-01-01")  # removes agency=hsi
     assert chips.links_to("?q=zzzzqqq&agency=hsi")  # removes the date
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/search/?sort=newest",
+        "/search/?sort=oldest",
+        "/search/?q=ICE&sort=newest",
+        "/search/?q=ICE&sort=oldest",
+    ],
+)
+def test_an_undated_article_sorts_last_in_date_order(client, seeded, url):
+    """Newest or oldest first, an article whose date is unknown comes last, marked so."""
+    data = client.get("/api" + url).json()
+    assert [r["slug"] for r in data["results"]][-1] == WYDEN
+    assert data["results"][-1]["published"] is None
+    page = get_page(client, url)
+    assert page.text.count("date unknown") == 1

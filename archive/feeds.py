@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404
+from django.shortcuts import redirect
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.views.decorators.http import require_safe
@@ -59,14 +60,18 @@ class LatestArticlesFeed(_ArticleFeed):
 
 
 class EntityFeed(_ArticleFeed):
-    def get_object(self, request, kind_plural, slug):
+    def __call__(self, request, kind_plural, slug):
+        # A merged entity's feed moves with its page (301), so a reader's subscription
+        # follows it instead of breaking.
         entity, moved_to = selectors.find_entity(kind_plural, slug)
+        if moved_to is not None:
+            return redirect("entity-feed", moved_to.kind_plural, moved_to.slug, permanent=True)
         if entity is None:
-            raise Http404(
-                "This entity has moved; follow its page for the new feed."
-                if moved_to
-                else "No entity with that address."
-            )
+            raise Http404("No entity with that address.")
+        return super().__call__(request, kind_plural=kind_plural, slug=slug)
+
+    def get_object(self, request, kind_plural, slug):
+        entity, _ = selectors.find_entity(kind_plural, slug)
         return entity
 
     def title(self, obj):

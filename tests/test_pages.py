@@ -758,6 +758,11 @@ def test_merged_entity_address_redirects(client, seeded, old, new):
         response = client.get(f"/{plural}/{old}/")
         assert response.status_code == 301
         assert response["Location"] == new
+        # Its feed follows it, so a reader's subscription does not break.
+        response = client.get(f"/{plural}/{old}/feed/")
+        assert response.status_code == 301
+        assert response["Location"] == new + "feed/"
+    assert client.get("/contractors/nobody-at-all/feed/").status_code == 404
 
 
 def test_entity_without_articles(client, seeded):

@@ -224,9 +224,16 @@ STORAGES = {
 SEEDS_DIR = BASE_DIR / "seeds"
 FIXTURES_DIR = BASE_DIR / "fixtures"
 SEARCH_PAGE_SIZE = 20
-# Relevance ranking and facet counts cover at most this many of the most recently added
-# matches, so a search costs the same at 10 or 10 million articles; totals stay exact.
+# Facet counts and the first pass of relevance ranking cover at most this many of the most
+# recently added matches, so a search costs the same at 10 or 10 million articles; totals
+# stay exact, and SEARCH_TITLE_WINDOW brings older matches whose title fits into the ranking.
 SEARCH_WINDOW = int(os.environ.get("SEARCH_WINDOW", "2000"))
+# Relevance also ranks up to this many older matches whose title holds every query word
+# (found through a title index), so the best answer reaches page 1 whatever its age.
+SEARCH_TITLE_WINDOW = int(os.environ.get("SEARCH_TITLE_WINDOW", "2000"))
+# One search may run this long (ms) before it is stopped with archive.search.SearchTimeout
+# (PostgreSQL statement_timeout, SQLite progress handler); 0 = no limit.
+SEARCH_TIMEOUT_MS = int(os.environ.get("SEARCH_TIMEOUT_MS", "3000"))
 API_PAGE_SIZE = 50
 # What state.remember() keeps: the pages' aggregates (entity counts, timelines, "named
 # alongside", articles per year), keyed by the archive's last change. Per process (each

@@ -157,3 +157,10 @@ def admin_form_data(response):
         for i, f in enumerate(fs.forms):
             put(f, f"{fs.prefix}-{i}-")
     return data
+
+
+def get_page(client, url: str, status: int = 200) -> "Page":
+    """GET `url` with a test client, check the status, parse the answer."""
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return Page(response.content.decode())

@@ -25,6 +25,7 @@ import pytest
 from django.db import connection
 
 from archive.models import Article, Entity
+from archive.names.text import words
 from archive.search import Filters, PageOutOfRange, parse, search
 
 from .spec import (
@@ -45,6 +46,7 @@ from .spec import (
     UTILITY,
     WYDEN,
 )
+from .test_search_words import WORDS, article_rows, found_in_row
 
 pytestmark = pytest.mark.django_db
 
@@ -493,6 +495,7 @@ def test_browse_has_plain_escaped_leads(seeded):
 # Every query of the tables above, answered by this process's engine and by the other one.
 EQUIVALENCE = list(dict.fromkeys([t for t, _ in SETS] + [t for t, _ in FIRST]))
 FIRST_RESULT = dict(FIRST)
+WORDS_KEY = "words"  # answers to the word table are keyed (WORDS_KEY, row)
 # The other engine, when this process runs on SQLite (the Makefile's PostgreSQL leg).
 PG_TEST_URL = os.environ.get("PG_TEST_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
 
@@ -559,10 +562,18 @@ def other_engine() -> tuple[str, dict[str, Answer]]:
         _manage(url, "import_seeds")
         queries = [{"text": text, "page_size": 100} for text in EQUIVALENCE]
         out = json.loads(_manage(url, "search_snapshot", stdin=json.dumps(queries)))
+        # Then the word table's articles (tests/test_search_words.py), added to this database.
+        words_in = {
+            "articles": article_rows(),
+            "queries": [{"text": q, "page_size": 200} for q, _, _ in WORDS],
+        }
+        words_out = json.loads(_manage(url, "search_snapshot", stdin=json.dumps(words_in)))
     other = "sqlite" if vendor == "postgresql" else "postgresql"
-    return other, {
+    answers = {
         a["query"]["text"]: Answer.of(a["query"]["text"], a["total"], a["slugs"]) for a in out
     }
+    answers.update({(WORDS_KEY, i): found_in_row(i, a["slugs"]) for i, a in enumerate(words_out)})
+    return other, answers
 
 
 @pytest.mark.parametrize("text", [pytest.param(t, id=t) for t in EQUIVALENCE])
@@ -571,6 +582,17 @@ def test_engine_equivalence(seeded, other_engine, text):
     r = search(text, page_size=100)
     ours = Answer.of(text, r.total, slugs(r))
     assert answers[text] == ours, f"{other} differs from {connection.vendor}"
+
+
+@pytest.mark.parametrize(
+    "row", [pytest.param(i, id=f"{q} -> {sorted(e)}") for i, (q, _, e) in enumerate(WORDS)]
+)
+def test_engine_agrees_on_words(seeded, other_engine, row):
+    """The word table, answered by the other engine (its articles in the other database):
+    the same articles as the table says, which this engine's own run of the table checks."""
+    other, answers = other_engine
+    query, _, expected = WORDS[row]
+    assert answers[(WORDS_KEY, row)] == expected, f"{other} on {query!r}"
 
 
 def test_index_follows_edits(seeded):
@@ -585,6 +607,7 @@ def test_index_follows_edits(seeded):
 # -- the bounded window: ranking and facets look at the newest WINDOW matches ------------
 def test_small_window_bounds_ranking_and_facets_but_not_the_total(seeded, settings):
     settings.SEARCH_WINDOW = 3
+    settings.SEARCH_TITLE_WINDOW = 0  # the window alone; older title matches: next test
     r = search("ICE", page_size=2)
     assert r.total == 10 and r.windowed
     # Relevance pages through the window only; the three newest-added articles.
@@ -596,6 +619,16 @@ def test_small_window_bounds_ranking_and_facets_but_not_the_total(seeded, settin
     # Facet counts cover the window.
     ice = next(f for f in r.facets["agency"] if f.value == "ice")
     assert ice.count == 3
+
+
+def test_relevance_also_ranks_older_matches_with_the_word_in_their_title(seeded, settings):
+    settings.SEARCH_WINDOW = 3
+    r = search("ICE", page_size=100)
+    newest_three = set(Article.objects.order_by("-id").values_list("slug", flat=True)[:3])
+    older_titled = {a.slug for a in Article.objects.order_by("-id")[3:] if "ice" in words(a.title)}
+    assert older_titled, "the seed has older articles with ICE in the title"
+    assert set(slugs(r)) == newest_three | older_titled
+    assert r.num_pages == 1 and r.rankable == len(newest_three | older_titled)
 
 
 def test_date_sort_pages_through_every_match_beyond_the_window(seeded, settings):
@@ -615,3 +648,20 @@ def test_window_with_filters_counts_the_newest_filtered_matches(seeded, settings
     assert r.total == full.total
     ice_facet = next(f for f in r.facets["agency"] if f.value == "ice")
     assert ice_facet.count == min(window, r.total)
+
+
+def test_a_renamed_alias_is_recognised_once_the_change_is_recorded(seeded):
+    """The compiled names follow the archive's last change, which every save of an alias
+    moves (model signals, on commit): a rename is seen, though no count or id changed."""
+    from archive import state
+    from archive.models import Alias
+    from archive.search.entities import acronyms, entities_named
+
+    state.touch()
+    assert "ZZQX" not in acronyms()
+    alias = Alias.objects.get(name="AWS")
+    alias.name = "ZZQX"
+    alias.save()
+    state.touch()  # what the signal does once the editor's transaction commits
+    assert "ZZQX" in acronyms()
+    assert [e.slug for e in entities_named("ZZQX")] == ["amazon"]

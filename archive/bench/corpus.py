@@ -47,6 +47,22 @@ ENTITY_TEMPLATES = (
     "According to internal emails, {n} expanded the program last year.",
 )
 
+# Planted best answers (issue 9, item 6): a few articles among the oldest tenth made clearly
+# the best answer to PLANTED_QUERY (the word in the title and all through an extra
+# paragraph), so the report can show whether relevance reaches them past the newest window.
+PLANTED_QUERY = "surveillance"
+PLANTED_FRACTIONS = (0.025, 0.05, 0.075)
+PLANTED_TITLE = "Surveillance, surveillance everywhere: inside the surveillance machine"
+PLANTED_PARAGRAPH = " ".join(
+    [
+        "The surveillance program grew every year.",
+        "Surveillance contracts doubled, and surveillance budgets followed.",
+        "Every surveillance request was approved.",
+        "Nobody audited the surveillance data.",
+    ]
+    * 3
+)
+
 PUBLICATIONS = (
     ("Techdirt", 30),
     ("The Intercept", 20),
@@ -238,5 +254,24 @@ class Corpus:
         )
 
     def articles(self, n: int, start: int = 1):
+        planted = set(planted_positions(n)) if start == 1 else set()
         for i in range(start, start + n):
-            yield self.article(i)
+            article = self.article(i)
+            yield plant(article) if i in planted else article
+
+
+def planted_positions(n: int) -> list[int]:
+    """Which of n generated articles are planted best answers: all in the oldest tenth."""
+    return sorted({max(1, int(n * f)) for f in PLANTED_FRACTIONS})
+
+
+def planted_slugs(n: int) -> list[str]:
+    return [f"bench-{i:07d}" for i in planted_positions(n)]
+
+
+def plant(a: Generated) -> Generated:
+    """The same article, made the best answer to PLANTED_QUERY: the paragraph is appended,
+    so the entity mention offsets stay right (and the random sequence is untouched)."""
+    a.title = PLANTED_TITLE
+    a.body = f"{a.body}\n{PLANTED_PARAGRAPH}"
+    return a

@@ -14,7 +14,7 @@ from django.test import Client
 
 from ..filters import SearchFilterSet
 from ..search import Results, get_engine, service
-from .corpus import MEDIUM_WORD, RARE_WORDS
+from .corpus import MEDIUM_WORD, PLANTED_QUERY, RARE_WORDS, planted_slugs
 
 ICE = {"agency": "ice"}
 TR = {"contractor": "thomson-reuters"}
@@ -153,7 +153,7 @@ def run_queries(
             qt.suggested = b"Did you mean" in response.content
 
             # The engine's steps of search(), the same functions it runs: count, the newest
-            # window, the page of ids; then facets, highlights and spelling.
+            # window, older title matches, the page of ids; then facets, highlights, spelling.
             with engine.session():
                 t = time.perf_counter()
                 results = Results(
@@ -165,6 +165,7 @@ def run_queries(
                     window=settings.SEARCH_WINDOW,
                 )
                 window_ids = service.newest_window(engine, results, filters, needed=True)
+                results.title_ids = service.title_matches(engine, results, filters, window_ids)
                 ids = service.page_ids(engine, results, filters, window_ids)
                 engine_ms = _ms(t)
                 total = results.total
@@ -193,3 +194,21 @@ def run_queries(
         if progress:
             progress(qt)
     return out
+
+
+def planted_ranks(articles: int, page_size: int = 20) -> dict:
+    """Where the planted best answers (corpus.plant, in the oldest tenth) rank for
+    PLANTED_QUERY by relevance: their positions on the first page (None: not on it)."""
+    from ..search import search
+
+    r = search(PLANTED_QUERY, page_size=page_size, with_facets=False)
+    page = [h.article.slug for h in r.hits]
+    ranks = {s: (page.index(s) + 1 if s in page else None) for s in planted_slugs(articles)}
+    return {
+        "query": PLANTED_QUERY,
+        "matches": r.total,
+        "windowed": r.windowed,
+        "ranked": r.rankable,
+        "ranks": ranks,
+        "all_on_page_one": all(v is not None for v in ranks.values()),
+    }

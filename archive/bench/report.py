@@ -14,7 +14,7 @@ import django
 from django.conf import settings
 from django.db import connection
 
-from .queries import percentile
+from .queries import percentile, planted_ranks
 
 if TYPE_CHECKING:
     from .load import LoadResult
@@ -130,6 +130,7 @@ def build_report(
         },
         "queries": queries,
         "summary": summary,
+        "planted": planted_ranks(articles),
     }
 
 
@@ -219,8 +220,17 @@ def render_text(r: dict) -> str:
         + ")",
         f"  queries missing a target ({len(s['queries_missing_target'])} of "
         f"{len(r['queries'])}): " + (", ".join(s["queries_missing_target"]) or "none"),
-        "",
     ]
+    p = r.get("planted")
+    if p:
+        ranks = ", ".join(
+            f"{slug} {'#' + str(n) if n else 'not on page 1'}" for slug, n in p["ranks"].items()
+        )
+        out.append(
+            f"  planted best answers for {p['query']!r} (oldest tenth; {p['matches']:,} matches, "
+            f"{p['ranked']:,} ranked): {ranks}"
+        )
+    out.append("")
     return "\n".join(out)
 
 

@@ -9,12 +9,13 @@ service.py  search() and its named steps (the benchmark runs the same steps)
 engine.py   the engine contract and the SQL shared by both engines
 sqlite.py   FTS5 engine          postgres.py  tsvector + GIN engine
 entities.py entity cards and similar names      spelling.py  edit distance
+highlight.py bounded excerpts for marked titles and snippets
 
 Depends on models and names only; never on ingest, curation or the pages.
 """
 
 from .query import parse
-from .results import SORTS, Filters, PageOutOfRange, Results
+from .results import SORTS, Filters, PageOutOfRange, Results, SearchTimeout
 from .service import after_import, get_engine, search
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "Filters",
     "PageOutOfRange",
     "Results",
+    "SearchTimeout",
     "after_import",
     "get_engine",
     "parse",

@@ -8,8 +8,12 @@ table `a`:
     rank(query)               the ORDER BY term that puts the most relevant match first
     in_window(ids)            restrict a ranked source to the window of newest matches
     window_order(total, ...)  the key to walk the newest matches by
+    rank_value(query)         the rank as a value (expression, params, higher is better?)
     ids(column, ids)          `column` is one of a list of ids, as one parameter
-    highlights(query, ids)    title and snippet with the matches marked
+    title_candidates_sql(...) matches whose title answers the query, from a title index
+    mark(query, excerpts)     bounded excerpts' title and snippet with the matches marked
+    locate_sql(column)        where a substring first occurs in a text column (1-based)
+    session()                 one search's context: its time limit (SearchTimeout)
 
 Engine (this class) builds every statement from them: count, the window of newest
 matches, a ranked page, a date-sorted page, existence, facet counts.
@@ -21,6 +25,8 @@ from dataclasses import dataclass
 from django.db import connections, router
 
 from ..models import Article, Mention
+from ..names.text import MARK_START
+from .highlight import ENTITY_CHARS, EXCERPT_CHARS, LEAD_IN, Excerpt, probe
 from .query import AnyOf, Query, Term
 from .results import Filters
 
@@ -66,7 +72,24 @@ class Engine:
     def ids(self, column: str, ids: list[int]) -> tuple[str, list]:
         raise NotImplementedError
 
-    def highlights(self, query: Query, ids: list[int]) -> dict[int, tuple[str, str]]:
+    def rank_value(self, query: Query) -> tuple[str, list, bool]:
+        """The rank as a selectable value: (expression, params, True when higher is better).
+        A row's rank depends only on the row and the query, so values from two statements
+        of the same query compare."""
+        raise NotImplementedError
+
+    def title_candidates_sql(
+        self, query: Query, filters: Filters, below: int, limit: int
+    ) -> tuple[str, list]:
+        """The ids of the `limit` newest matches with id < `below` whose title answers every
+        required clause of the query, newest first, found from an index of titles."""
+        raise NotImplementedError
+
+    def mark(self, query: Query, excerpts: list[Excerpt]) -> dict[int, tuple[str, str]]:
+        raise NotImplementedError
+
+    def locate_sql(self, column: str) -> str:
+        """SQL for the 1-based position of a substring (one parameter) in lower(column)."""
         raise NotImplementedError
 
     def closest_word(self, word: str) -> str | None:
@@ -77,8 +100,8 @@ class Engine:
         """Refresh anything the database does not keep in step by itself."""
 
     def session(self):
-        """A context for one search's statements. None by default: reads need no
-        transaction (on SQLite one would queue behind writers for nothing)."""
+        """A context for one search's statements, which stops them after
+        settings.SEARCH_TIMEOUT_MS with SearchTimeout (each engine its own way)."""
         return contextlib.nullcontext()
 
     # -- shared statements --------------------------------------------------------------
@@ -188,12 +211,99 @@ class Engine:
         offset: int,
         total: int,
         window_ids: list[int] | None = None,
+        title_ids: list[int] | None = None,
     ) -> list[int]:
+        if window_ids and title_ids and sort == "relevance" and not query.is_empty:
+            return self.ranked_page_with_titles(
+                query, filters, limit, offset, window_ids, title_ids
+            )
         if query.is_empty or sort != "relevance":
             sql, params = self.sorted_page_sql(query, filters, sort, limit, offset, total)
         else:
             sql, params = self.ranked_page_sql(query, filters, limit, offset, window_ids)
         return [r[0] for r in self.fetch(sql, params)]
+
+    def ranked_rows_sql(
+        self, query: Query, filters: Filters, within: tuple[str, list], limit: int
+    ) -> tuple[str, list]:
+        """The `limit` best (id, rank, published) among the matches `within` selects, in
+        the order of ranked_page_sql."""
+        src = self.source(query, articles=True)
+        expr, rparams, higher = self.rank_value(query)
+        where, params = filters.sql("a")
+        sql = (
+            f"SELECT a.id, {expr}, a.published FROM {src.tables} "
+            f"WHERE {src.where} AND {within[0]} AND {where} "
+            f"ORDER BY 2 {'DESC' if higher else 'ASC'}, a.published DESC NULLS LAST, a.id DESC "
+            "LIMIT %s"
+        )
+        return sql, [*rparams, *src.params, *within[1], *params, limit]
+
+    def ranked_page_with_titles(
+        self,
+        query: Query,
+        filters: Filters,
+        limit: int,
+        offset: int,
+        window_ids: list[int],
+        title_ids: list[int],
+    ) -> list[int]:
+        """A page by relevance over the window plus older title matches: the best
+        offset+limit of each set (two statements of the same rank), merged."""
+        n = offset + limit
+        rows = self.fetch(*self.ranked_rows_sql(query, filters, self.in_window(window_ids), n))
+        rows += self.fetch(*self.ranked_rows_sql(query, filters, self.ids("a.id", title_ids), n))
+        _, _, higher = self.rank_value(query)
+        # Stable sorts, least significant key first: id, then date (undated last), then rank.
+        rows.sort(key=lambda r: r[0], reverse=True)
+        rows.sort(key=lambda r: (r[2] is not None, str(r[2] or "")), reverse=True)
+        rows.sort(key=lambda r: r[1], reverse=higher)
+        return [r[0] for r in rows[offset:n]]
+
+    def title_candidates(self, query: Query, filters: Filters, below: int, limit: int) -> list[int]:
+        if not query.positive_terms() or limit <= 0:
+            return []
+        return [r[0] for r in self.fetch(*self.title_candidates_sql(query, filters, below, limit))]
+
+    def highlights(self, query: Query, ids: list[int]) -> dict[int, tuple[str, str]]:
+        """Title and snippet with the matches marked, from bounded excerpts (highlight.py):
+        the marker never sees more than EXCERPT_CHARS of a body."""
+        clause, params = self.ids("a.id", ids)
+        rows = self.fetch(
+            f"SELECT a.id, a.title, substr(a.entity_text, 1, {ENTITY_CHARS}), "
+            f"substr(a.body, 1, {EXCERPT_CHARS}), length(a.body) > {EXCERPT_CHARS} "
+            f"FROM archive_article a WHERE {clause}",
+            params,
+        )
+        excerpts = {r[0]: Excerpt(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows}
+        marks = self.mark(query, list(excerpts.values())) if excerpts else {}
+        # A long body whose start holds no match: mark the stretch around the first place a
+        # query word occurs further on (a substring scan, no tokenizing), when there is one.
+        later = [
+            e
+            for e in excerpts.values()
+            if e.truncated and MARK_START not in marks.get(e.id, ("", ""))[1]
+        ]
+        words = [t.words[0] for t in query.positive_terms() if t.words]
+        if later and words:
+            moved = []
+            for e in later:
+                (pos,) = self.fetch(
+                    f"SELECT {self.locate_sql('a.body')} FROM archive_article a WHERE a.id = %s",
+                    [probe(words[0]), e.id],
+                )[0]
+                if pos and pos > EXCERPT_CHARS - LEAD_IN:
+                    ((body,),) = self.fetch(
+                        "SELECT substr(a.body, %s, %s) FROM archive_article a WHERE a.id = %s",
+                        [pos - LEAD_IN, EXCERPT_CHARS, e.id],
+                    )
+                    moved.append(Excerpt(e.id, e.title, e.entity_text, body, True))
+            if moved:
+                again = self.mark(query, moved)
+                for e in moved:
+                    if e.id in again and MARK_START in again[e.id][1]:
+                        marks[e.id] = (marks.get(e.id, again[e.id])[0], "…" + again[e.id][1])
+        return marks
 
     def exists(self, query: Query) -> bool:
         return bool(self.fetch(*self.exists_sql(query)))

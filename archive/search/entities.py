@@ -2,10 +2,8 @@
 
 import re
 
-from django.core.cache import cache
-from django.db.models import Count, Max
-
-from ..models import Alias, Entity
+from .. import state
+from ..models import Entity
 from ..names.linker import Linker, build_linker
 from ..names.text import fold_key, words
 from .spelling import distance
@@ -13,14 +11,10 @@ from .spelling import distance
 _linkers: dict[tuple, Linker] = {}
 
 
-def _version() -> tuple:
-    v = cache.get("entity-names-version")
-    if v is None:
-        e = Entity.objects.aggregate(n=Count("id"), t=Max("updated"))
-        a = Alias.objects.aggregate(n=Count("id"), m=Max("id"))
-        v = (e["n"], str(e["t"]), a["n"], a["m"])
-        cache.set("entity-names-version", v, 30)
-    return v
+def _version():
+    """The archive's last change: every save of an entity or an alias moves it (model
+    signals), a rename included, which a count or a highest id would miss."""
+    return state.last_change()
 
 
 def _linker() -> Linker:

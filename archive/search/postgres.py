@@ -3,17 +3,46 @@ GIN index on exactly that column, ranked with ts_rank_cd; pg_trgm for "did you m
 
 The tsquery is assembled from parameters with SQL functions (phraseto_tsquery per word or
 phrase, to_tsquery only on a sanitised word with :*), never from raw user text.
+
+Words: the index reads each text as its runs of letters and digits (migration 0013 turns
+everything else into spaces before to_tsvector), the rule of FTS5's unicode61 tokenizer and
+of names.text.words, which splits the query. PostgreSQL's own parser would read "U.S" or
+"and/or" as a file path and "e-mail" as a compound word, which no query word can match.
 """
 
 import contextlib
 
-from django.db import connections, transaction
+from django.conf import settings
+from django.db import OperationalError, connections, transaction
 
 from ..names.text import MARK_END, MARK_START
 from .engine import Engine, Source
 from .query import Query, Term
+from .results import SearchTimeout
 
 CONFIG = "archive_english"
+# The title's words, exactly as migration 0013's expression index reads them (the planner
+# uses the index only for this very expression).
+TITLE_VECTOR = (
+    f"to_tsvector('{CONFIG}'::regconfig, "
+    "regexp_replace(regexp_replace(coalesce(a.title, ''), '[^[:alnum:]]+', ' ', 'g'), "
+    "'\\m([[:alnum:]][sSyY])\\M', '\\1\u07c0', 'g'))"
+)
+# FTS5's porter tokenizer leaves words under 3 letters alone; Porter would make "us" "u" and
+# "is" "i". The index gives the two-letter words it would change this end (migration 0013),
+# and so does the query.
+SHORT_WORD_END = "\u07c0"
+
+
+def pg_word(word: str) -> str:
+    """A query word as the index holds it (see SHORT_WORD_END)."""
+    return word + SHORT_WORD_END if len(word) == 2 and word[1] in "sy" else word
+
+
+def _words(words) -> str:
+    return " ".join(pg_word(w) for w in words)
+
+
 # Above DENSE x window matches, the newest window is found by walking the primary key.
 DENSE = 20
 # ts_rank_cd weights in {D, C, B, A} order; normalisation 0 keeps title matches on top.
@@ -26,18 +55,43 @@ def _term(term: Term) -> tuple[str, list]:
         # (which ranks it); `word` is letters/digits only, so "e0word" is one plain lexeme.
         return (
             f"(to_tsquery('simple', %s) && phraseto_tsquery('{CONFIG}', %s))",
-            [f"e0{term.words[0]}", term.words[0]],
+            [f"e0{term.words[0]}", pg_word(term.words[0])],
         )
     if term.prefix:
         head, last = term.words[:-1], term.words[-1]
-        # `last` is letters/digits only (names.text.words), so "last:*" is safe syntax.
+        # `last` is letters/digits only (names.text.words), so "last:*" is safe syntax; as a
+        # prefix it keeps no end ("us*" finds "us" and "usa").
         if head:
             return (
                 f"(phraseto_tsquery('{CONFIG}', %s) <-> to_tsquery('{CONFIG}', %s))",
-                [" ".join(head), f"{last}:*"],
+                [_words(head), f"{last}:*"],
             )
         return f"to_tsquery('{CONFIG}', %s)", [f"{last}:*"]
-    return f"phraseto_tsquery('{CONFIG}', %s)", [" ".join(term.words)]
+    return f"phraseto_tsquery('{CONFIG}', %s)", [_words(term.words)]
+
+
+def compile_marks(query: Query) -> tuple[str, list]:
+    """Any positive term (an acronym as its word): what a headline marks."""
+    alts, params = [], []
+    for t in query.positive_terms():
+        sql, p = _term(Term(t.words, t.prefix))
+        alts.append(sql)
+        params += p
+    return "(" + " || ".join(alts) + ")", params
+
+
+def compile_title(query: Query) -> tuple[str, list]:
+    """Every required clause (any of its alternatives) as plain words: a title that answers
+    the whole query, for the title tier of relevance (service.title_matches)."""
+    parts, params = [], []
+    for clause in query.must:
+        alts = []
+        for t in clause.terms:
+            sql, p = _term(Term(t.words, t.prefix))
+            alts.append(sql)
+            params += p
+        parts.append("(" + " || ".join(alts) + ")")
+    return "(" + " && ".join(parts) + ")", params
 
 
 def compile_tsquery(query: Query) -> tuple[str, list]:
@@ -63,10 +117,27 @@ class PostgresEngine(Engine):
     def session(self):
         # The planner underestimates what a sequential scan costs here: it evaluates @@ on
         # every row, unpacking each out-of-line tsvector, where the GIN index reads only the
-        # matches (docs/benchmarks.md). SET LOCAL holds for this search's transaction only.
-        with transaction.atomic(using=self.using):
-            self.fetch_none("SET LOCAL enable_seqscan = off")
-            yield
+        # matches (docs/benchmarks.md). SET LOCAL holds for this search's transaction only;
+        # so does the statement timeout, restored on the way out for a caller's transaction
+        # (a test's) that goes on. A statement past it is cancelled: SearchTimeout, once
+        # atomic() has rolled the search's transaction back.
+        limit_ms = settings.SEARCH_TIMEOUT_MS
+        try:
+            with transaction.atomic(using=self.using):
+                self.fetch_none("SET LOCAL enable_seqscan = off")
+                if limit_ms > 0:
+                    (before,) = self.fetch(
+                        "SELECT current_setting('statement_timeout'), "
+                        "set_config('statement_timeout', %s, true)",
+                        [f"{limit_ms}ms"],
+                    )[0][:1]
+                yield
+                if limit_ms > 0:
+                    self.fetch("SELECT set_config('statement_timeout', %s, true)", [before])
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) == "57014":  # query_canceled
+                raise SearchTimeout(f"the search ran past {limit_ms} ms") from exc
+            raise
 
     def source(self, query, articles):
         # The match directly in WHERE (not "id IN (subquery)"), so filters join the bitmap.
@@ -80,6 +151,26 @@ class PostgresEngine(Engine):
     def rank(self, query):
         tsq, params = compile_tsquery(query)
         return f"ts_rank_cd('{WEIGHTS}', a.search_vector, {tsq}) DESC", params
+
+    def rank_value(self, query):
+        tsq, params = compile_tsquery(query)
+        return f"ts_rank_cd('{WEIGHTS}', a.search_vector, {tsq})", params, True
+
+    def title_candidates_sql(self, query, filters, below, limit):
+        # The title index lists the candidates (small vectors, computed from the short
+        # title); they are sorted newest first before any big tsvector is read, then each is
+        # checked against the whole query (ts_match_vq: the function of @@, which the
+        # planner cannot answer from the big GIN index) until `limit` pass.
+        words, wparams = compile_title(query)
+        tsq, params = compile_tsquery(query)
+        where, fparams = filters.sql("a")
+        sql = (
+            "SELECT a.id FROM (SELECT a.id FROM archive_article a "
+            f"WHERE {TITLE_VECTOR} @@ {words} AND a.id < %s ORDER BY a.id DESC OFFSET 0) t "
+            "JOIN archive_article a ON a.id = t.id "
+            f"WHERE ts_match_vq(a.search_vector, {tsq}) AND {where} ORDER BY a.id DESC LIMIT %s"
+        )
+        return sql, [*wparams, below, *params, *fparams, limit]
 
     def in_window(self, window_ids):
         # Rank only the window: ts_rank_cd unpacks each row's tsvector.
@@ -95,21 +186,35 @@ class PostgresEngine(Engine):
     def ids(self, column, ids):
         return f"{column} = ANY(%s)", [list(ids)]
 
-    def highlights(self, query, ids):
-        tsq, tparams = compile_tsquery(query)
-        marks = ", ".join(["%s"] * len(ids))
+    def mark(self, query, excerpts):
+        # ts_headline over the bounded excerpts only (engine.highlights), passed as arrays.
+        tsq, tparams = compile_marks(query)
         opts_title = f"StartSel={MARK_START}, StopSel={MARK_END}, HighlightAll=true"
         opts_body = (
             f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=35, MinWords=20, "
             'MaxFragments=1, FragmentDelimiter=" … "'
         )
         sql = (
-            f"SELECT a.id, ts_headline('{CONFIG}', a.title, q.query, %s), "
-            f"ts_headline('{CONFIG}', a.body, q.query, %s) "
-            f"FROM archive_article a, (SELECT {tsq} AS query) q WHERE a.id IN ({marks})"
+            f"SELECT x.id, ts_headline('{CONFIG}', x.title, q.query, %s), "
+            f"ts_headline('{CONFIG}', x.body, q.query, %s) "
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS x(id, title, body), "
+            f"(SELECT {tsq} AS query) q"
         )
-        rows = self.fetch(sql, [opts_title, opts_body, *tparams, *ids])
+        rows = self.fetch(
+            sql,
+            [
+                opts_title,
+                opts_body,
+                [e.id for e in excerpts],
+                [e.title for e in excerpts],
+                [e.body for e in excerpts],
+                *tparams,
+            ],
+        )
         return {r[0]: (r[1], r[2]) for r in rows}
+
+    def locate_sql(self, column):
+        return f"strpos(lower({column}), %s)"
 
     def after_import(self):
         # The spelling vocabulary is a materialized view; the tsvector needs nothing.

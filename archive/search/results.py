@@ -15,6 +15,12 @@ class PageOutOfRange(Exception):
     pass
 
 
+class SearchTimeout(Exception):
+    """The search ran past settings.SEARCH_TIMEOUT_MS and was stopped (PostgreSQL's
+    statement_timeout, SQLite's progress handler): the page says so instead of a worker
+    staying stuck on one pathological query."""
+
+
 @dataclass
 class Filters:
     entity_ids: dict[str, list[int]] = field(default_factory=dict)  # kind -> ids (any of)
@@ -95,6 +101,9 @@ class Results:
     # When more than `window` articles match, relevance ranking and facet counts cover the
     # `window` most recently added matches (the total stays exact); pages say so.
     window: int = 0
+    # Matches older than the window that relevance ranks too, because their title answers
+    # the query (see service.title_matches): the best answer is never left out for its age.
+    title_ids: list[int] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     publications: list[FacetValue] = field(default_factory=list)
@@ -110,7 +119,7 @@ class Results:
     def rankable(self) -> int:
         """How many results can be paged through in this order."""
         if self.windowed and self.sort == "relevance":
-            return self.window
+            return self.window + len(self.title_ids)
         return self.total
 
     @property

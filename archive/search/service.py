@@ -2,13 +2,14 @@
 
 Each step is a function of its own, so the benchmark times exactly what a page runs:
 
-    parse_query -> count -> newest_window -> page_ids -> hits
+    parse_query -> count -> newest_window -> title_matches -> page_ids -> hits
                                           -> facets
     named_entities (cards) and, when nothing matched, suggestions
 """
 
 from django.conf import settings
 from django.db import connections, router
+from django.db.models.functions import Substr
 
 from ..models import Article, Entity, EntityKind, Mention
 from ..names.text import mark, words
@@ -20,6 +21,8 @@ from .results import SORTS, FacetValue, Filters, Hit, PageOutOfRange, Results
 from .sqlite import SqliteEngine
 
 FACET_LIMIT = 12
+# Characters of a body read for the plain lead shown when a hit has no marked snippet.
+LEAD_CHARS = 2000
 ENGINES = {"sqlite": SqliteEngine, "postgresql": PostgresEngine}
 
 
@@ -55,9 +58,10 @@ def search(
             sort=normal_sort(query, sort),
             window=settings.SEARCH_WINDOW,
         )
+        window_ids = newest_window(engine, results, filters, needed=with_facets)
+        results.title_ids = title_matches(engine, results, filters, window_ids)
         if not 1 <= page <= results.num_pages:
             raise PageOutOfRange(page)
-        window_ids = newest_window(engine, results, filters, needed=with_facets)
         ids = page_ids(engine, results, filters, window_ids)
         results.entities = named_entities(text, query)
         results.hits = hits(engine, query, ids, results.entities, with_highlights)
@@ -93,6 +97,22 @@ def newest_window(engine: Engine, results: Results, filters: Filters, needed: bo
     return engine.window_ids(results.query, filters, results.window, results.total)
 
 
+def title_matches(
+    engine: Engine, results: Results, filters: Filters, window_ids: list[int]
+) -> list[int]:
+    """When relevance would rank only the newest window: the matches older than it whose
+    title answers the query, every required word (the newest SEARCH_TITLE_WINDOW of them),
+    ranked with it. A
+    title match outranks a body match (title weight), so the best answers are among them
+    whatever their age; they come from an index of titles, at a cost bounded like the
+    window's."""
+    if not (results.windowed and results.sort == "relevance" and window_ids):
+        return []
+    return engine.title_candidates(
+        results.query, filters, min(window_ids), settings.SEARCH_TITLE_WINDOW
+    )
+
+
 def page_ids(
     engine: Engine, results: Results, filters: Filters, window_ids: list[int]
 ) -> list[int]:
@@ -106,6 +126,7 @@ def page_ids(
         results.offset,
         results.total,
         window_ids if results.windowed else None,
+        results.title_ids,
     )
 
 
@@ -126,8 +147,15 @@ def hits(
     highlights are computed for these rows only."""
     if not ids:
         return []
-    articles = Article.objects.in_bulk(ids)
+    # The body stays in the database: the page shows a bounded excerpt of it (a huge body
+    # would otherwise be loaded whole for every search that lists it).
+    articles = Article.objects.defer("body").in_bulk(ids)
     marks = engine.highlights(query, ids) if with_highlights and not query.is_empty else {}
+    leads = dict(
+        Article.objects.filter(id__in=[i for i in ids if i not in marks]).values_list(
+            "id", Substr("body", 1, LEAD_CHARS)
+        )
+    )
     by_article: dict[int, list[Entity]] = {}
     for m in (
         Mention.objects.visible()
@@ -146,7 +174,7 @@ def hits(
             Hit(
                 article=article,
                 title_html=mark(title if title is not None else article.title),
-                snippet_html=mark(snippet if snippet is not None else _lead(article.body)),
+                snippet_html=mark(snippet if snippet is not None else _lead(leads.get(i, ""))),
                 entities=entities,
                 matched_entities=[e for e in entities if e.id in named_ids],
             )
@@ -184,5 +212,5 @@ def after_import() -> None:
 
 
 def _lead(body: str, n: int = 30) -> str:
-    first = body.split("\n", 1)[0].split()
+    first = body.split("\n", 1)[0].split(maxsplit=n)
     return " ".join(first[:n]) + ("…" if len(first) > n else "")

@@ -6,11 +6,18 @@ prefixes as "word" *, so no input can be FTS5 syntax. Statements start from the 
 subquery.
 """
 
+import contextlib
 import json
+import time
+
+from django.conf import settings
+from django.db import OperationalError, connections
 
 from ..names.text import MARK_END, MARK_START
 from .engine import Engine, Source
+from .highlight import fts5_marks
 from .query import Query, Term
+from .results import SearchTimeout
 
 # Above this many matches, a date-sorted page walks the date index and tests membership,
 # instead of sorting every match.
@@ -18,6 +25,8 @@ SMALL_MATCH_SET = 5000
 # Column weights for bm25: title, entity names, body.
 WEIGHTS = (10.0, 4.0, 1.0)
 RANK = f"bm25(archive_article_fts, {', '.join(map(str, WEIGHTS))})"  # lower is better
+# The progress handler looks at the clock every this many virtual machine instructions.
+PROGRESS_STEPS = 1000
 
 
 def _term(term: Term) -> str:
@@ -26,6 +35,24 @@ def _term(term: Term) -> str:
         # Must be among the linked entities' names; the plain word adds title/body to bm25.
         return f"({text} AND {{entity_text}} : {text})"
     return text + " *" if term.prefix else text
+
+
+def _word(term: Term) -> str:
+    """The term as plain words (an acronym as its word): what a title holds or a mark shows."""
+    text = '"' + " ".join(term.words) + '"'
+    return text + " *" if term.prefix else text
+
+
+def compile_marks(query: Query) -> str:
+    """Any positive term: what highlight() and snippet() mark in an excerpt, which need not
+    hold every word the whole article matched on."""
+    return " OR ".join(_word(t) for t in query.positive_terms())
+
+
+def compile_title(query: Query) -> str:
+    """Every required clause (any of its alternatives) as plain words: a title that answers
+    the whole query, for the title tier of relevance (service.title_matches)."""
+    return " AND ".join("(" + " OR ".join(_word(t) for t in c.terms) + ")" for c in query.must)
 
 
 def compile_match(query: Query) -> str:
@@ -60,8 +87,52 @@ class SqliteEngine(Engine):
         matches = "SELECT rowid FROM archive_article_fts WHERE archive_article_fts MATCH %s"
         return f"{plus}a.id IN ({matches})", [compile_match(query)]
 
+    @contextlib.contextmanager
+    def session(self):
+        # A deadline for the whole search, checked by SQLite itself every PROGRESS_STEPS
+        # instructions: a statement past it stops with "interrupted" (a read rolls nothing
+        # back), which becomes SearchTimeout. The handler is removed afterwards, so other
+        # work on this connection is never limited.
+        limit_ms = settings.SEARCH_TIMEOUT_MS
+        if limit_ms <= 0:
+            yield
+            return
+        conn = connections[self.using]
+        conn.ensure_connection()
+        raw = conn.connection
+        deadline = time.monotonic() + limit_ms / 1000
+
+        def past_deadline():
+            return time.monotonic() > deadline
+
+        raw.set_progress_handler(past_deadline, PROGRESS_STEPS)
+        try:
+            yield
+        except OperationalError as exc:
+            if "interrupt" in str(exc):
+                raise SearchTimeout(f"the search ran past {limit_ms} ms") from exc
+            raise
+        finally:
+            raw.set_progress_handler(None, 0)
+
     def rank(self, query):
         return RANK, []
+
+    def rank_value(self, query):
+        return RANK, [], False
+
+    def title_candidates_sql(self, query, filters, below, limit):
+        # The FTS5 column filter reads the same index: matches whose title column answers
+        # every required clause, walked newest first and stopped at `limit`.
+        titled = f"({compile_match(query)}) AND {{title}} : ({compile_title(query)})"
+        join = " JOIN archive_article a ON a.id = f.rowid" if filters.active else ""
+        where, params = filters.sql("a")
+        sql = (
+            f"SELECT f.rowid FROM archive_article_fts f{join} "
+            f"WHERE archive_article_fts MATCH %s AND f.rowid < %s AND {where} "
+            "ORDER BY f.rowid DESC LIMIT %s"
+        )
+        return sql, [titled, below, *params, limit]
 
     def in_window(self, window_ids):
         # The window is the newest matches passing the same filters, so a rowid floor (which
@@ -71,15 +142,11 @@ class SqliteEngine(Engine):
     def ids(self, column, ids):
         return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
 
-    def highlights(self, query, ids):
-        marks = ", ".join(["%s"] * len(ids))
-        sql = (
-            f"SELECT rowid, highlight(archive_article_fts, 0, %s, %s), "
-            f"snippet(archive_article_fts, 2, %s, %s, '…', 30) "
-            f"FROM archive_article_fts WHERE archive_article_fts MATCH %s AND rowid IN ({marks})"
-        )
-        params = [MARK_START, MARK_END, MARK_START, MARK_END, compile_match(query), *ids]
-        return {row[0]: (row[1], row[2]) for row in self.fetch(sql, params)}
+    def mark(self, query, excerpts):
+        return fts5_marks(compile_marks(query), excerpts, MARK_START, MARK_END)
+
+    def locate_sql(self, column):
+        return f"instr(lower({column}), %s)"
 
     def closest_word(self, word):
         """From the unstemmed word index's vocabulary (migration 0006): the porter index holds

@@ -3,7 +3,10 @@
     python manage.py search_snapshot queries.json
     echo '[{"text": "Wickr"}, {"text": "ICE", "sort": "newest"}]' | python manage.py search_snapshot
 
-Input: a JSON list of queries, each an object with "text" and optionally "sort"
+Input: a JSON list of queries, or an object {"articles": [...], "queries": [...]} whose
+articles (objects with "slug", "body" and optionally "title") are added first, so a test can
+ask both engines about the same small texts (tests/test_search_words.py). Each query is an
+object with "text" and optionally "sort"
 ("relevance", "newest", "oldest"), "page", "page_size" (default 100), "agency",
 "contractor", "program" (lists of entity slugs), "published_after", "published_before"
 (YYYY-MM-DD) and "publication".
@@ -21,7 +24,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from archive.models import Entity
+from archive.models import Article, Entity
 from archive.search import Filters, PageOutOfRange, search
 
 KINDS = ("agency", "contractor", "program")
@@ -93,6 +96,14 @@ class Command(BaseCommand):
                     queries = json.load(fh)
         except (OSError, ValueError) as exc:
             raise CommandError(f"cannot read queries from {file}: {exc}") from None
+        articles = []
+        if isinstance(queries, dict):
+            articles, queries = queries.get("articles") or [], queries.get("queries")
         if not isinstance(queries, list) or not all(isinstance(q, dict) for q in queries):
             raise CommandError("expected a JSON list of objects, each with a 'text'")
+        # Through the model, so each engine indexes them as it indexes any article.
+        for a in articles:
+            Article.objects.create(
+                slug=a["slug"], title=a.get("title") or a["slug"], body=a["body"]
+            )
         self.stdout.write(json.dumps([answer(q) for q in queries], ensure_ascii=False))

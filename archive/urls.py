@@ -1,9 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, re_path
+from django.views.decorators.http import require_safe
 
 from .feeds import EntityFeed, LatestArticlesFeed
-from .views import api, pages
+from .views import api, citations, pages, site
+from .views.caching import public_page
 from .views.health import healthz
 
 urlpatterns = [
@@ -13,6 +16,21 @@ urlpatterns = [
     path("search/help/", pages.search_help, name="search-help"),
     path("search/export.csv", pages.search_export, name="search-export"),
     path("articles/<slug:slug>/", pages.article, name="article"),
+    path("articles/<slug:slug>/cite.<str:fmt>", citations.download, name="article-cite"),
+    path("robots.txt", site.robots_txt, name="robots"),
+    path("favicon.ico", site.favicon, name="favicon"),
+    path(
+        "sitemap.xml",
+        require_safe(public_page(sitemap_views.index)),
+        {"sitemaps": site.SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        name="sitemap-index",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        require_safe(public_page(sitemap_views.sitemap)),
+        {"sitemaps": site.SITEMAPS},
+        name="sitemap-section",
+    ),
     path("api/articles/", api.articles, name="api-articles"),
     path("api/articles/<slug:slug>/", api.article_detail, name="api-article"),
     path("api/search/", api.search, name="api-search"),
@@ -36,3 +54,5 @@ urlpatterns = [
         name="entity",
     ),
 ]
+
+handler404 = "archive.views.pages.not_found"

@@ -131,3 +131,26 @@ def test_any_text_searches(hostile, text):
     assert r.total >= len(r.hits)
     for hit in r.hits:
         assert "<script" not in hit.title_html and "<script" not in hit.snippet_html
+
+
+@pytest.mark.parametrize(
+    "url, content_type",
+    [
+        ("/search/?q=ICE", "text/html"),
+        ("/api/search/?q=ICE", "application/json"),
+        ("/search/export.csv?q=ICE", "text/plain"),
+    ],
+)
+def test_a_search_past_its_time_limit_is_answered_with_a_message(client, seeded, url, content_type):
+    """A search stopped by SEARCH_TIMEOUT_MS (SearchTimeout) is a 503 that says what to try,
+    never a 500 or a stuck worker."""
+    from unittest import mock
+
+    from archive.search import SearchTimeout
+
+    with mock.patch("archive.views.common.search", side_effect=SearchTimeout("3000 ms")):
+        response = client.get(url)
+    assert response.status_code == 503
+    assert response["Content-Type"].startswith(content_type)
+    assert response["Retry-After"] == "5"
+    assert "took too long" in response.content.decode()

@@ -610,6 +610,11 @@ GET_VIEWS = {
     "api-search": "/api/search/?q=ICE",
     "api-entities": "/api/entities/",
     "api-entity": "/api/entities/agency/ice/",
+    "article-cite": f"/articles/{FACIAL}/cite.bib",
+    "robots": "/robots.txt",
+    "favicon": "/favicon.ico",
+    "sitemap-index": "/sitemap.xml",
+    "sitemap-section": "/sitemap-articles.xml",
 }
 
 

@@ -18,7 +18,16 @@ from django.views.decorators.http import require_safe
 from .. import selectors
 from ..models import Article, Entity, EntityKind, Mention
 from .caching import archive_version, public_page
-from .common import BadRequest, PageOutOfRange, article_filter, run_search
+from .common import (
+    TIMEOUT_MESSAGE,
+    BadRequest,
+    PageOutOfRange,
+    SearchTimeout,
+    article_filter,
+    run_search,
+)
+
+RETRY = {"Retry-After": "5"}
 
 
 class _Encoder(DjangoJSONEncoder):
@@ -58,6 +67,8 @@ def api_view(view):
             return JsonResponse({"error": str(exc)}, status=404)
         except PageOutOfRange:
             return JsonResponse({"error": "page out of range"}, status=404)
+        except SearchTimeout:
+            return JsonResponse({"error": TIMEOUT_MESSAGE}, status=503, headers=RETRY)
 
     return wrapper
 

@@ -3,11 +3,18 @@ from django.http import QueryDict
 from .. import selectors
 from ..filters import SearchFilterSet
 from ..models import Entity
-from ..search import PageOutOfRange, search
+from ..search import PageOutOfRange, SearchTimeout, search
 
 
 class BadRequest(Exception):
     pass
+
+
+# What a reader is told when a search ran past SEARCH_TIMEOUT_MS and was stopped.
+TIMEOUT_MESSAGE = (
+    "This search took too long and was stopped. Try fewer or rarer words, a phrase in "
+    "quotes, or a filter (an agency, a contractor, dates)."
+)
 
 
 def page_number(value: str | None) -> int:
@@ -55,4 +62,12 @@ def article_filter(params: QueryDict) -> selectors.ArticleFilter:
     return selectors.ArticleFilter(year, alongside, page_number(params.get("page")))
 
 
-__all__ = ["BadRequest", "PageOutOfRange", "article_filter", "page_number", "run_search"]
+__all__ = [
+    "TIMEOUT_MESSAGE",
+    "BadRequest",
+    "PageOutOfRange",
+    "SearchTimeout",
+    "article_filter",
+    "page_number",
+    "run_search",
+]

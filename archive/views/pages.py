@@ -8,8 +8,17 @@ from django.views.decorators.http import require_safe
 
 from .. import selectors
 from ..models import Article, EntityKind
+from . import citations
 from .caching import archive_version, public_page
-from .common import BadRequest, PageOutOfRange, article_filter, page_number, run_search
+from .common import (
+    TIMEOUT_MESSAGE,
+    BadRequest,
+    PageOutOfRange,
+    SearchTimeout,
+    article_filter,
+    page_number,
+    run_search,
+)
 
 INDEX_PAGE_SIZE = 100
 
@@ -56,6 +65,8 @@ def search_page(request):
         return render(request, "archive/bad_request.html", {"message": str(exc)}, status=400)
     except PageOutOfRange:
         raise Http404("That page of results does not exist.") from None
+    except SearchTimeout:
+        return _timed_out(request)
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -87,6 +98,10 @@ def search_export(request):
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     except PageOutOfRange:
         raise Http404 from None
+    except SearchTimeout:
+        response = HttpResponse(TIMEOUT_MESSAGE, status=503, content_type="text/plain")
+        response["Retry-After"] = "5"
+        return response
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="archive-search.csv"'
     response["X-Total-Matches"] = str(results.total)
@@ -128,6 +143,17 @@ def search_export(request):
     return response
 
 
+def _timed_out(request):
+    response = render(
+        request,
+        "archive/bad_request.html",
+        {"message": TIMEOUT_MESSAGE, "q": request.GET.get("q", "")},
+        status=503,
+    )
+    response["Retry-After"] = "5"
+    return response
+
+
 @require_safe
 @public_page
 def search_help(request):
@@ -140,7 +166,15 @@ def article(request, slug):
     page = selectors.article_page(slug)
     if page is None:
         raise Http404("No article with that address.")
-    return render(request, "archive/article.html", {"page": page, "article": page.article})
+    return render(
+        request,
+        "archive/article.html",
+        {
+            "page": page,
+            "article": page.article,
+            "citation": citations.citation_for(request, page.article),
+        },
+    )
 
 
 @require_safe
@@ -180,3 +214,11 @@ def entity(request, kind_plural, slug):
     if chosen.page != page.articles.page:
         raise Http404("That page of articles does not exist.")
     return render(request, "archive/entity.html", {"page": page, "entity": page.detail})
+
+
+def not_found(request, exception):
+    """The 404 page: our own reason ("No article with that address.") when a view gave one;
+    never the resolver's internals (what it tried, as Django's exception carries them)."""
+    reason = exception.args[0] if exception.args else ""
+    message = reason if isinstance(reason, str) and request.resolver_match else ""
+    return render(request, "404.html", {"message": message}, status=404)

@@ -224,6 +224,9 @@ STORAGES = {
 
 SEEDS_DIR = BASE_DIR / "seeds"
 FIXTURES_DIR = BASE_DIR / "fixtures"
+# import_seeds refuses an article whose body is longer than this (characters), naming its
+# file and line: one huge article would make every search and its page slow for everyone.
+MAX_BODY_CHARS = int(os.environ.get("MAX_BODY_CHARS", "200000"))
 SEARCH_PAGE_SIZE = 20
 # Facet counts and the first pass of relevance ranking cover at most this many of the most
 # recently added matches, so a search costs the same at 10 or 10 million articles; totals

@@ -139,6 +139,11 @@ def sync_entities(data: dict, stats: Counter) -> dict[str, Entity]:
     (an entity an editor deleted is left out, and so is everything that names it)."""
     redirects = {r.old_slug: r.entity for r in EntityRedirect.objects.select_related("entity")}
     existing = {e.slug: e for e in Entity.objects.all()}
+    # Each stored entity as its own kind (Agency, Contractor, Program): one query per kind,
+    # not one per entity (the sync's cost must not grow with the catalogue's queries).
+    typed: dict[int, Entity] = {}
+    for kind, model in MODEL_FOR_KIND.items():
+        typed.update(model.objects.in_bulk([e.pk for e in existing.values() if e.kind == kind]))
     gone = suppressed({old: e.slug for old, e in redirects.items()})
     by_slug: dict[str, Entity] = {}
     for item in data["entities"]:
@@ -162,7 +167,9 @@ def sync_entities(data: dict, stats: Counter) -> dict[str, Entity]:
             obj = model.objects.create(slug=slug, kind=item["kind"], **wanted)
             stats["entities_created"] += 1
         else:
-            obj = model.objects.get(pk=entity.pk)
+            obj = typed.get(entity.pk)
+            if type(obj) is not model:
+                obj = model.objects.get(pk=entity.pk)
             changed, left_alone = obj.sync_from_import(wanted)
             stats["entity_fields_left_alone"] += left_alone
             stats["entities_updated" if changed else "entities_unchanged"] += 1
@@ -196,6 +203,9 @@ def sync_entities(data: dict, stats: Counter) -> dict[str, Entity]:
             if "parent" not in obj.edited_fields:
                 obj.sync_from_import({"parent_id": parent.pk if parent else None})
     entities = {e.pk: e for e in by_slug.values()}
+    aliases: dict[int, dict[str, Alias]] = {}
+    for a in Alias.objects.filter(entity_id__in=list(wanted)):
+        aliases.setdefault(a.entity_id, {})[a.name] = a
     for pk, names in wanted.items():
         entity = entities[pk]
         names = {
@@ -203,7 +213,7 @@ def sync_entities(data: dict, stats: Counter) -> dict[str, Entity]:
             for n, cs in names.items()
             if Suppression.key_for(entity.slug, n) not in gone["alias"]
         }
-        _sync_aliases(entity, names, stats)
+        _sync_aliases(entity, names, stats, aliases.get(pk, {}))
     return by_slug
 
 
@@ -213,8 +223,9 @@ def _catalogue_names(item: dict) -> list[tuple[str, bool]]:
     return names
 
 
-def _sync_aliases(entity: Entity, wanted: dict[str, bool], stats: Counter) -> None:
-    current = {a.name: a for a in entity.aliases.all()}
+def _sync_aliases(
+    entity: Entity, wanted: dict[str, bool], stats: Counter, current: dict[str, Alias]
+) -> None:
     wanted = {n: cs for n, cs in wanted.items() if n and n not in (entity.name, entity.acronym)}
     for name, cs in wanted.items():
         alias = current.get(name)
@@ -233,9 +244,27 @@ def _sync_aliases(entity: Entity, wanted: dict[str, bool], stats: Counter) -> No
 
 def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -> None:
     """Relationships and program statuses cite articles, so they load after the articles."""
-    articles = {a.slug: a for a in Article.objects.only("id", "slug", "body")}
+    # Only the articles the catalogue cites (not the whole archive).
+    cited = {r["article"] for r in data.get("relationships", [])} | {
+        c["article"] for item in data["entities"] for c in item.get("status", [])
+    }
+    articles = {
+        a.slug: a for a in Article.objects.filter(slug__in=cited).only("id", "slug", "body")
+    }
     merged = merged_slugs()
     gone = suppressed(merged)
+    # What is stored of the cited articles' relationships and statuses: one query each.
+    stored_rels = {
+        (r.subject_id, r.kind, r.object_id, r.article_id): r
+        for r in Relationship.objects.filter(article__in=list(articles.values()))
+    }
+    stored_statuses = {
+        (st.program_id, st.status, st.year, st.article_id): st
+        for st in ProgramStatus.objects.filter(article__in=list(articles.values()))
+    }
+    programs = Program.objects.in_bulk(
+        [e.pk for e in by_slug.values() if e.kind == EntityKind.PROGRAM]
+    )
     for rel in data.get("relationships", []):
         subject_slug = merged.get(rel["subject"], rel["subject"])
         object_slug = merged.get(rel["object"], rel["object"])
@@ -260,17 +289,17 @@ def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -
                 f"catalogue: relationship {rel['subject']} {rel['kind']} {rel['object']}: "
                 f"quote not found in article {article.slug!r}"
             )
-        existing = Relationship.objects.filter(
-            subject=subject, kind=rel["kind"], object=obj, article=article
-        ).first()
+        existing = stored_rels.get((subject.pk, rel["kind"], obj.pk, article.pk))
         fields = {
             "amount": rel.get("amount", ""),
             "period": rel.get("period", ""),
             "quote": rel["quote"],
         }
         if existing is None:
-            Relationship.objects.create(
-                subject=subject, kind=rel["kind"], object=obj, article=article, **fields
+            stored_rels[(subject.pk, rel["kind"], obj.pk, article.pk)] = (
+                Relationship.objects.create(
+                    subject=subject, kind=rel["kind"], object=obj, article=article, **fields
+                )
             )
             stats["relationships_created"] += 1
             continue
@@ -302,13 +331,17 @@ def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -
                     f"catalogue: status of {item['slug']!r}: "
                     f"quote not found in article {article.slug!r}"
                 )
-            row, created = ProgramStatus.objects.get_or_create(
-                program_id=program.pk,
-                status=claim["status"],
-                year=claim.get("year"),
-                article=article,
-                defaults={"quote": claim["quote"], "note": claim.get("note", "")},
-            )
+            status_key = (program.pk, claim["status"], claim.get("year"), article.pk)
+            row, created = stored_statuses.get(status_key), False
+            if row is None:
+                row, created = ProgramStatus.objects.get_or_create(
+                    program_id=program.pk,
+                    status=claim["status"],
+                    year=claim.get("year"),
+                    article=article,
+                    defaults={"quote": claim["quote"], "note": claim.get("note", "")},
+                )
+                stored_statuses[status_key] = row
             if created:
                 stats["statuses_created"] += 1
             elif (row.quote, row.note) != (claim["quote"], claim.get("note", "")):
@@ -323,6 +356,6 @@ def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -
             max(history, key=lambda c: c.get("year") or 0)["status"] if history else ""
         )
         if current and item["slug"] not in merged:
-            row = Program.objects.filter(pk=program.pk).first()
+            row = programs.get(program.pk) or Program.objects.filter(pk=program.pk).first()
             if row and row.sync_from_import({"status": current})[0]:
                 stats["entities_updated"] += 1

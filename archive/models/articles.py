@@ -33,6 +33,13 @@ class Article(Curated):
     # one, else the seed file and the text; never the slug, which is only presentation.
     # Unique where set (the constraint below); NULL until the importer has keyed it.
     source_key = models.CharField(max_length=64, null=True, editable=False)  # noqa: DJ001
+    # What the import last stored (a hash of every imported field: archive.ingest.importer
+    # import_hash) and which catalogue the mentions were last linked with (the linker's
+    # version: archive.ingest.linking.linker_version). A re-import skips an article whose
+    # both still match, before any other work. Nullable, with no default: a plain ADD COLUMN
+    # (on SQLite anything else rebuilds the table and drops the full-text triggers).
+    import_hash = models.CharField(max_length=64, null=True, editable=False)  # noqa: DJ001
+    linked_with = models.CharField(max_length=64, null=True, editable=False)  # noqa: DJ001
     # Names of the linked entities (name, acronym, aliases), written by the linker so
     # the search index can weigh entity matches above body matches.
     entity_text = models.TextField(blank=True, editable=False)

@@ -116,7 +116,12 @@ class EntityAdminBase(CurationAdmin):
             if request.POST.get("post") != "yes":
                 return self.merge_confirmation(request, plan)
             target = plan.target(request.POST.get("target"))
-            result = curation.merge_entities(target, plan.entities, request.user)
+            result = curation.merge_entities(
+                target,
+                plan.entities,
+                request.user,
+                drop_reworded=request.POST.get("drop_reworded") == "yes",
+            )
         except curation.CurationError as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return None
@@ -130,6 +135,7 @@ class EntityAdminBase(CurationAdmin):
             "opts": self.model._meta,
             "entities": plan.entities,
             "default_target": plan.default_target,  # the one with the most articles
+            "previews": plan.previews(),
             "action_name": "merge_selected",
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "media": self.media,

@@ -48,11 +48,97 @@ class MergeResult(Result):
         return (
             f"Merged {', '.join(self.merged)} into {self.target.name}: "
             f"{s['mentions_moved']} mentions moved, {s['mentions_combined']} combined; "
-            f"{s['aliases_added']} aliases added; {s['relationships_moved']} relationships moved, "
-            f"{s['relationships_dropped']} duplicates dropped; "
-            f"{s['statuses_moved']} program statuses moved; "
+            f"{s['aliases_added']} aliases added; {s['relationships_moved']} relationships "
+            f"moved, {s['relationships_identical']} identical to one kept, "
+            f"{s['relationships_reworded']} dropped as another wording of a claim kept "
+            f"(confirmed); {s['statuses_moved']} program statuses moved, "
+            f"{s['statuses_identical']} identical; "
             f"{s['children_moved']} child agencies moved; {s['redirects']} redirects."
         )
+
+
+# -- what a merge does with each piece of evidence (the preview, and the merge itself) ------
+MOVES = "moves"  # nothing like it on the target: it moves as it is
+IDENTICAL = "identical"  # the target states the same claim in the same words: nothing lost
+REWORDED = "reworded"  # the same claim (ends, kind, article, amount, period) in other words
+SELF = "self"  # would relate the target to itself ("X is part of X")
+
+OUTCOME_LABELS = {
+    MOVES: "moves to the entity kept",
+    IDENTICAL: "identical to one the entity kept has: merged into it, nothing lost",
+    REWORDED: "the same claim in other words: the kept entity's wording stays, this one is "
+    "dropped — only if you confirm",
+    SELF: "would relate the entity kept to itself: dropped",
+}
+
+
+def _same_words(a: str, b: str) -> bool:
+    return " ".join(a.split()) == " ".join(b.split())
+
+
+@dataclass
+class Evidence:
+    """One relationship or program status of an entity merged away, and what becomes of it."""
+
+    source: Entity
+    item: object  # a Relationship or a ProgramStatus
+    outcome: str
+
+    @property
+    def label(self) -> str:
+        return OUTCOME_LABELS[self.outcome]
+
+
+def _relationship_outcome(rel: Relationship, end: str, target: Entity, others_ids) -> tuple:
+    """(outcome, the target's relationship it meets or None) for `rel` once its `end` is the
+    target. The other end may itself be merged away: it becomes the target too."""
+    ends = {"subject": rel.subject_id, "object": rel.object_id}
+    ends = {k: (target.pk if v in others_ids or k == end else v) for k, v in ends.items()}
+    if ends["subject"] == ends["object"]:
+        return SELF, None
+    met = (
+        Relationship.objects.filter(
+            subject_id=ends["subject"],
+            kind=rel.kind,
+            object_id=ends["object"],
+            article_id=rel.article_id,
+            amount=rel.amount,
+            period=rel.period,
+        )
+        .exclude(pk=rel.pk)
+        .first()
+    )
+    if met is None:
+        return MOVES, None
+    return (IDENTICAL if _same_words(met.quote, rel.quote) else REWORDED), met
+
+
+def _status_outcome(ps: ProgramStatus, target: Entity) -> tuple:
+    met = ProgramStatus.objects.filter(
+        program_id=target.pk, status=ps.status, year=ps.year, article_id=ps.article_id
+    ).first()
+    if met is None:
+        return MOVES, None
+    same = _same_words(met.quote, ps.quote) and met.note == ps.note
+    return (IDENTICAL if same else REWORDED), met
+
+
+def evidence(target: Entity, others: list[Entity]) -> list[Evidence]:
+    """What a merge of `others` into `target` does with each sourced claim they hold."""
+    others_ids = {o.pk for o in others}
+    out = []
+    for other in others:
+        for end in ("subject", "object"):
+            for rel in Relationship.objects.filter(**{end: other}).select_related(
+                "subject", "object", "article"
+            ):
+                if end == "object" and rel.subject_id in others_ids:
+                    continue  # seen from its subject's side
+                outcome, _ = _relationship_outcome(rel, end, target, others_ids)
+                out.append(Evidence(other, rel, outcome))
+        for ps in ProgramStatus.objects.filter(program_id=other.pk).select_related("article"):
+            out.append(Evidence(other, ps, _status_outcome(ps, target)[0]))
+    return out
 
 
 def _check(entities) -> None:
@@ -78,6 +164,10 @@ class MergePlan:
     @property
     def default_target(self) -> Entity:
         return self.entities[0]
+
+    def previews(self) -> list[tuple[Entity, list[Evidence]]]:
+        """For each entity that could be kept: what becomes of the others' evidence."""
+        return [(t, evidence(t, [e for e in self.entities if e.pk != t.pk])) for t in self.entities]
 
     def target(self, pk) -> Entity:
         """The entity the editor chose to keep, which must be one of those selected."""
@@ -129,43 +219,51 @@ def _merge_mentions(target: Entity, other: Entity, stats: Counter) -> set[int]:
     return articles
 
 
-def _merge_relationships(target: Entity, other: Entity, stats: Counter) -> None:
+def _merge_relationships(target: Entity, other: Entity, others_ids, stats: Counter) -> None:
     for end in ("subject", "object"):
         for rel in Relationship.objects.filter(**{end: other}):
-            setattr(rel, end, target)
-            duplicate = Relationship.objects.filter(
-                subject_id=rel.subject_id,
-                kind=rel.kind,
-                object_id=rel.object_id,
-                article_id=rel.article_id,
-            ).exclude(pk=rel.pk)
-            if rel.subject_id == rel.object_id or duplicate.exists():
-                # "X is part of X", or one the target already has: drop it.
-                if rel.edited_fields:
-                    for kept in duplicate:
-                        kept.mark_edited(rel.edited_fields)
-                        kept.save(update_fields=["edited_fields"])
-                rel.delete()
-                stats["relationships_dropped"] += 1
-            else:
-                rel.save(update_fields=[end])
+            outcome, met = _relationship_outcome(rel, end, target, others_ids)
+            if outcome == MOVES:
+                if rel.subject_id in others_ids:
+                    rel.subject_id = target.pk
+                if rel.object_id in others_ids:
+                    rel.object_id = target.pk
+                setattr(rel, f"{end}_id", target.pk)
+                beside = Relationship.objects.filter(
+                    subject_id=rel.subject_id,
+                    kind=rel.kind,
+                    object_id=rel.object_id,
+                    article_id=rel.article_id,
+                ).exclude(pk=rel.pk)
+                if beside.exists():
+                    # Beside another claim of the same pair and article (another amount or
+                    # period): the catalogue, which knows one per pair and article, must
+                    # leave both as the editor's merge made them.
+                    rel.mark_edited(list(Relationship.IMPORTED_FIELDS))
+                    for sibling in beside:
+                        sibling.mark_edited(list(Relationship.IMPORTED_FIELDS))
+                        sibling.save(update_fields=["edited_fields"])
+                rel.save(update_fields=["subject", "object", "edited_fields"])
                 stats["relationships_moved"] += 1
+                continue
+            if met is not None and rel.edited_fields:
+                met.mark_edited(rel.edited_fields)
+                met.save(update_fields=["edited_fields"])
+            rel.delete()
+            stats[{IDENTICAL: "relationships_identical", REWORDED: "relationships_reworded",
+                   SELF: "relationships_self"}[outcome]] += 1  # fmt: skip
 
 
 def _merge_statuses(target: Entity, other: Entity, stats: Counter) -> None:
-    have = set(
-        ProgramStatus.objects.filter(program_id=target.pk).values_list(
-            "status", "year", "article_id"
-        )
-    )
     for ps in ProgramStatus.objects.filter(program_id=other.pk):
-        if (ps.status, ps.year, ps.article_id) in have:
-            ps.delete()  # the catalogue's get_or_create would otherwise find two
-        else:
+        outcome, _ = _status_outcome(ps, target)
+        if outcome == MOVES:
             ps.program_id = target.pk
             ps.save(update_fields=["program"])
-            have.add((ps.status, ps.year, ps.article_id))
             stats["statuses_moved"] += 1
+        else:
+            ps.delete()  # the catalogue's get_or_create would otherwise find two
+            stats["statuses_identical" if outcome == IDENTICAL else "statuses_reworded"] += 1
 
 
 def _merge_children(target: Entity, other: Entity, stats: Counter) -> None:
@@ -183,12 +281,25 @@ def _merge_children(target: Entity, other: Entity, stats: Counter) -> None:
         agency.save(update_fields=["parent", "edited_fields"])
 
 
-def merge_entities(target: Entity, others, user=None) -> MergeResult:
+def merge_entities(target: Entity, others, user=None, drop_reworded: bool = False) -> MergeResult:
     """Fold `others` into `target`: mentions, aliases, relationships, program statuses,
-    child agencies and redirects move; the others are deleted; affected articles relinked."""
+    child agencies and redirects move; the others are deleted; affected articles relinked.
+
+    Every sourced claim is kept unless the target holds the same one: in the same words
+    (nothing is lost) or in other words, which is dropped only with `drop_reworded` (the
+    editor confirmed it in the preview). A claim with another amount or period is another
+    claim and moves."""
     target = Entity.objects.get(pk=target.pk)
     others = [Entity.objects.get(pk=o.pk) for o in others if o.pk != target.pk]
     _check([target, *others])
+    reworded = [e for e in evidence(target, others) if e.outcome == REWORDED]
+    if reworded and not drop_reworded:
+        raise CurationError(
+            f"{len(reworded)} claim(s) of the entities merged away state what "
+            f"{target.name} already states, in other words; the merge keeps {target.name}'s "
+            "wording and drops theirs. Confirm that in the preview, or edit them first."
+        )
+    others_ids = {o.pk for o in others}
     # As their kind, so the history is on the agency's (contractor's, program's) own page.
     model = MODEL_FOR_KIND[EntityKind(target.kind)]
     target, others = model.objects.get(pk=target.pk), [model.objects.get(pk=o.pk) for o in others]
@@ -204,7 +315,7 @@ def merge_entities(target: Entity, others, user=None) -> MergeResult:
             _add_alias(target, other.name, is_acronym_like(other.name), stats)
             if other.acronym:
                 _add_alias(target, other.acronym, True, stats)
-            _merge_relationships(target, other, stats)
+            _merge_relationships(target, other, others_ids, stats)
             _merge_statuses(target, other, stats)
             _merge_children(target, other, stats)
             if not target.description and other.description:

@@ -105,8 +105,11 @@ class Relationship(Curated):
     class Meta:
         ordering = ["subject__name", "kind", "object__name"]
         constraints = [
+            # One claim: the same pair, kind and article with another amount or period is
+            # another claim (a merge keeps both), the same with other words is not.
             models.UniqueConstraint(
-                fields=["subject", "kind", "object", "article"], name="unique_relationship"
+                fields=["subject", "kind", "object", "article", "amount", "period"],
+                name="unique_relationship_claim",
             )
         ]
 

@@ -82,3 +82,32 @@ def test_facet_filter_and_clear_page(browser_page):
     assert total_before > len(slugs)
     page.goto(base + "/programs/clear/")
     assert page.locator(".named-in").count() == 2
+
+
+def _luminance(rgb: str) -> float:
+    def channel(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (int(v) for v in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3])
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def _contrast(fg: str, bg: str) -> float:
+    hi, lo = sorted((_luminance(fg), _luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("scheme, dark", [("light", False), ("dark", True)])
+def test_the_pages_follow_the_systems_colour_scheme(browser_page, scheme, dark):
+    """Dark mode when the system asks for it, and readable text (WCAG AA, 4.5:1) either way:
+    body text, muted text and links on the page background."""
+    page, base = browser_page
+    page.emulate_media(color_scheme=scheme)
+    page.goto(base + article_url(UTILITY))
+    style = "(s) => [getComputedStyle(s).color, getComputedStyle(document.body).backgroundColor]"
+    fg, bg = page.eval_on_selector("body", style)
+    assert (_luminance(bg) < 0.1) == dark
+    for selector in ("body", ".meta", "a.mention"):
+        color, _ = page.eval_on_selector(selector, style)
+        assert _contrast(color, bg) >= 4.5, (scheme, selector, color, bg)

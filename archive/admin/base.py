@@ -5,7 +5,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.text import Truncator
 
 from .. import curation
 from ..models import Mention, RelinkJob
@@ -115,15 +114,34 @@ class CurationAdmin(ArchiveAdmin):
         return ", ".join(obj.edited_fields or []) or "—"
 
 
+CONTEXT_CHARS = 60  # of the article's words shown either side of a mention
+
+
+def _around(body: str, start: int, end: int) -> tuple[str, str, str]:
+    """The words before the mention, the mention, the words after (cut at word edges)."""
+    before = body[max(0, start - CONTEXT_CHARS) : start]
+    after = body[end : end + CONTEXT_CHARS]
+    if start > CONTEXT_CHARS and " " in before:
+        before = "…" + before.split(" ", 1)[1]
+    if end + CONTEXT_CHARS < len(body) and " " in after:
+        after = after.rsplit(" ", 1)[0] + "…"
+    return before.replace("\n", " "), body[start:end], after.replace("\n", " ")
+
+
 def spans_display(obj):
+    """Where the article names the entity, in its own words: an editor reads the sentence
+    around each mention, not character offsets."""
     spans = obj.spans or []
     if not spans:
         return "—"
     body = obj.article.body if obj.article_id else ""
+    shown = [(s, e) for s, e in spans[:8] if 0 <= s < e <= len(body)]
     joined = format_html_join(
-        ", ", "“{}” [{}–{}]", ((Truncator(body[s:e]).chars(40), s, e) for s, e in spans[:8])
-    )
-    return format_html("{}{}", joined, "…" if len(spans) > 8 else "")
+        "", "<p class=\"mention-context\">{}<strong>{}</strong>{}</p>",
+        (_around(body, s, e) for s, e in shown),
+    )  # fmt: skip
+    more = f"and {len(spans) - 8} more" if len(spans) > 8 else ""
+    return format_html("{}{}", joined, more)
 
 
 class MentionInline(admin.TabularInline):

@@ -5,7 +5,7 @@ from django.urls import path, re_path
 from django.views.decorators.http import require_safe
 
 from .feeds import EntityFeed, LatestArticlesFeed
-from .views import api, citations, pages, site
+from .views import api, citations, exports, pages, site
 from .views.caching import public_page
 from .views.health import healthz
 
@@ -17,6 +17,9 @@ urlpatterns = [
     path("search/export.csv", pages.search_export, name="search-export"),
     path("articles/<slug:slug>/", pages.article, name="article"),
     path("articles/<slug:slug>/cite.<str:fmt>", citations.download, name="article-cite"),
+    path("exports/entities.csv", exports.entities_csv, name="export-entities"),
+    path("exports/relationships.csv", exports.relationships_csv, name="export-relationships"),
+    path("exports/articles.jsonl", exports.articles_jsonl, name="export-articles"),
     path("robots.txt", site.robots_txt, name="robots"),
     path("favicon.ico", site.favicon, name="favicon"),
     path(

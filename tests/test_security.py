@@ -112,15 +112,28 @@ def evil(hostile):
 
 
 # -- escaping ----------------------------------------------------------------------------------
+def body_of(response) -> str:
+    """The answer's text, streamed (an export of the whole archive) or not."""
+    if response.streaming:
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
 def assert_inert(response):
     """No payload in `response` can run: HTML, XML and JSON carry it escaped; CSV and plain
     text carry it as data, in a type no browser renders (nosniff: none guesses otherwise)."""
     kind = response["Content-Type"].split(";")[0].strip()
-    body = response.content.decode()
+    body = body_of(response)
     if kind in ("text/csv", "text/plain"):
         assert response["X-Content-Type-Options"] == "nosniff"
         return
-    assert kind in ("text/html", "application/json", "application/atom+xml"), kind
+    # JSON Lines: JSON, whose encoder never writes a raw <, > or &.
+    assert kind in (
+        "text/html",
+        "application/json",
+        "application/atom+xml",
+        "application/x-ndjson",
+    ), kind
     for markup in RAW_MARKUP:
         assert markup not in body, markup
 
@@ -186,6 +199,9 @@ PUBLIC_HOSTILE = [
     ("/search/export.csv?q=alert", 200, False),
     ("/search/export.csv?contractor=evil-corp", 200, False),
     (f"/search/export.csv?agency={q(SCRIPT)}", 400, False),
+    ("/exports/entities.csv", 200, False),
+    ("/exports/relationships.csv", 200, False),
+    ("/exports/articles.jsonl", 200, False),
 ]
 
 
@@ -615,6 +631,9 @@ GET_VIEWS = {
     "favicon": "/favicon.ico",
     "sitemap-index": "/sitemap.xml",
     "sitemap-section": "/sitemap-articles.xml",
+    "export-entities": "/exports/entities.csv",
+    "export-relationships": "/exports/relationships.csv",
+    "export-articles": "/exports/articles.jsonl",
 }
 
 

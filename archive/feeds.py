@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.contrib.syndication.views import Feed
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
@@ -12,6 +12,7 @@ from django.views.decorators.http import require_safe
 from . import selectors
 from .models import Article, Mention
 from .views.caching import public_page
+from .views.common import TIMEOUT_MESSAGE, BadRequest, SearchTimeout, run_search
 
 FEED_ITEMS = 50
 
@@ -92,3 +93,60 @@ class EntityFeed(_ArticleFeed):
             .values_list("article_id", flat=True)[:FEED_ITEMS]
         )
         return Article.objects.filter(id__in=ids).order_by("-id")
+
+
+class SearchFeed(_ArticleFeed):
+    """A search to follow: /search/feed/?q=...&agency=... (the search page's parameters),
+    its FEED_ITEMS newest matches, so a reader is told when a new article matches."""
+
+    def __call__(self, request):
+        params = request.GET.copy()
+        params["sort"] = "newest"
+        params.pop("page", None)
+        try:
+            _, results = run_search(params, FEED_ITEMS, with_facets=False)
+        except BadRequest as exc:
+            return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+        except SearchTimeout:
+            return HttpResponse(TIMEOUT_MESSAGE, status=503, content_type="text/plain")
+        request.archive_search = results
+        return super().__call__(request)
+
+    def get_object(self, request):
+        return request
+
+    def title(self, request):
+        q = request.GET.get("q", "").strip()
+        return f"Surveillance Reporting Archive: search {q!r}" if q else (
+            "Surveillance Reporting Archive: search"
+        )  # fmt: skip
+
+    def link(self, request):
+        params = request.GET.copy()
+        params.pop("page", None)
+        return f"/search/?{params.urlencode()}"
+
+    def subtitle(self, request):
+        return f"The newest of {request.archive_search.total} matching articles."
+
+    def items(self, request):
+        return request.archive_search.hits
+
+    # Each item is a search hit: its article, and a snippet already escaped and marked.
+    def item_title(self, hit):
+        return hit.article.title
+
+    def item_link(self, hit):
+        return hit.article.get_absolute_url()
+
+    def item_description(self, hit):
+        summary = str(hit.snippet_html)
+        if hit.article.published is None:
+            return f"[Publication date unknown.] {summary}"
+        return summary
+
+    def item_pubdate(self, hit):
+        return super().item_pubdate(hit.article)
+
+    def item_updateddate(self, hit):
+        return hit.article.updated

@@ -4,7 +4,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, re_path
 from django.views.decorators.http import require_safe
 
-from .feeds import EntityFeed, LatestArticlesFeed
+from .feeds import EntityFeed, LatestArticlesFeed, SearchFeed
 from .views import api, citations, exports, pages, site
 from .views.caching import public_page
 from .views.health import healthz
@@ -15,6 +15,7 @@ urlpatterns = [
     path("search/", pages.search_page, name="search"),
     path("search/help/", pages.search_help, name="search-help"),
     path("search/export.csv", pages.search_export, name="search-export"),
+    path("search/feed/", SearchFeed(), name="search-feed"),
     path("articles/<slug:slug>/", pages.article, name="article"),
     path("articles/<slug:slug>/cite.<str:fmt>", citations.download, name="article-cite"),
     path("exports/entities.csv", exports.entities_csv, name="export-entities"),

@@ -847,3 +847,30 @@ def test_an_undated_article_sorts_last_in_date_order(client, seeded, url):
     assert data["results"][-1]["published"] is None
     page = get_page(client, url)
     assert page.text.count("date unknown") == 1
+
+
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("/search/feed/?q=Wickr", {NARA_CBP}),
+        ("/search/feed/?q=ICE&agency=hsi", None),  # None: as the search page finds
+        ("/search/feed/?q=zzzzqqq", set()),
+    ],
+)
+def test_a_search_can_be_followed_as_a_feed(client, seeded, url, expected):
+    """The search page's parameters as an Atom feed: its newest matches."""
+    atom = {"a": "http://www.w3.org/2005/Atom"}
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/atom+xml")
+    feed = ElementTree.fromstring(response.content)
+    links = {e.find("a:link", atom).get("href") for e in feed.findall("a:entry", atom)}
+    slugs = {slug_of(link) for link in links}
+    api = client.get("/api" + url.replace("/feed/", "/") + "&sort=newest").json()
+    assert slugs == (expected if expected is not None else {r["slug"] for r in api["results"]})
+
+
+def test_a_bad_search_feed_says_why(client, seeded):
+    response = client.get("/search/feed/?published_after=not-a-date")
+    assert response.status_code == 400
+    assert b"published_after" in response.content

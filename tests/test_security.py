@@ -634,6 +634,7 @@ GET_VIEWS = {
     "export-entities": "/exports/entities.csv",
     "export-relationships": "/exports/relationships.csv",
     "export-articles": "/exports/articles.jsonl",
+    "search-feed": "/search/feed/?q=ICE",
 }
 
 

@@ -47,7 +47,13 @@ serve: venv
 
 # The whole suite on SQLite, then again on PostgreSQL when one answers (CI always starts one).
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/postgres
-test: venv
+# axe-core (npm) for the accessibility tests; they skip, saying so, where npm is missing.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --no-audit --no-fund --silent && touch $@ || echo "NOTE: npm ci failed: the accessibility tests will skip"; \
+	else echo "NOTE: no npm: the accessibility tests will skip"; fi
+
+test: venv node_modules/.installed
 	DATABASE_URL= $(PY) -m pytest
 	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_TEST_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== the same suite on PostgreSQL ($(PG_TEST_URL))"; \

@@ -3,6 +3,7 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -44,6 +45,9 @@ class ArchiveAdmin(admin.ModelAdmin):
     """Every archive admin: shows curation's results, and tells the editor on their next
     page that a relink they asked for has finished."""
 
+    class Media:
+        js = ["archive/admin-a11y.js"]  # names the autocomplete boxes (see the file)
+
     def report(self, request, result: curation.Result) -> None:
         if result.message:
             self.message_user(request, result.message)
@@ -70,6 +74,17 @@ class CurationAdmin(ArchiveAdmin):
     change form (with its inlines) and applies the rules; curation writes the history."""
 
     save_action = None  # each admin names its own: staticmethod(curation.save_...)
+
+    def get_changelist_form(self, request, **kwargs):
+        base = super().get_changelist_form(request, **kwargs)
+
+        class Labelled(base):
+            # The change list's editable column (a mention's state): one name per row.
+            def __init__(self, *args, **kw):
+                super().__init__(*args, **kw)
+                label_widgets(self, str(self.instance))
+
+        return Labelled
 
     def save_model(self, request, obj, form, change):
         """Saved with its inline rows by one curation action, in save_related."""
@@ -144,7 +159,30 @@ def spans_display(obj):
     return format_html("{}{}", joined, more)
 
 
-class MentionInline(admin.TabularInline):
+def label_widgets(form, row: str) -> None:
+    """Give every visible input of `form` an accessible name: in a table (inline rows, the
+    change list's editable column) the column header is not a label, so a screen reader
+    would announce "edit text" or "combo box" with no word of what it is."""
+    for name, field in form.fields.items():
+        if not field.widget.is_hidden:
+            label = field.label or name.replace("_", " ")
+            field.widget.attrs["aria-label"] = f"{str(label).capitalize()} of {row}"
+
+
+class LabelledInlineFormSet(BaseInlineFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)  # adds DELETE and the key: label them too
+        row = str(form.instance) if form.instance.pk else f"new row {(index or 0) + 1}"
+        label_widgets(form, row)
+
+
+class LabelledTabularInline(admin.TabularInline):
+    """A tabular inline whose inputs each say what they are and which row they belong to."""
+
+    formset = LabelledInlineFormSet
+
+
+class MentionInline(LabelledTabularInline):
     """The mentions on an article's page (each names an entity) or an entity's."""
 
     model = Mention

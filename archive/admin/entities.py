@@ -19,7 +19,15 @@ from ..models import (
     ProgramStatus,
     Relationship,
 )
-from .base import LIST_AND_FORM, VISIBLE, CurationAdmin, EditedFilter, MentionInline, QuoteForm
+from .base import (
+    LIST_AND_FORM,
+    VISIBLE,
+    CurationAdmin,
+    EditedFilter,
+    LabelledTabularInline,
+    MentionInline,
+    QuoteForm,
+)
 
 CURATION = ["kind", "edited_fields", "redirects_here", "created", "updated"]
 
@@ -29,7 +37,7 @@ class EntityMentionInline(MentionInline):
     verbose_name_plural = "articles naming it (deleting one the linker found rejects it)"
 
 
-class AliasInline(admin.TabularInline):
+class AliasInline(LabelledTabularInline):
     model = Alias
     fields = ["name", "case_sensitive", "origin"]
     readonly_fields = ["origin"]
@@ -51,7 +59,7 @@ class RelationshipOutInline(admin.StackedInline):
         return super().get_queryset(request).select_related("subject", "object", "article")
 
 
-class ProgramStatusInline(admin.TabularInline):
+class ProgramStatusInline(LabelledTabularInline):
     model = ProgramStatus
     form = QuoteForm
     fields = ["status", "year", "note", "article", "quote"]

@@ -1,0 +1,100 @@
+"""Every page passes axe (axe-core, from npm: `npm ci`, which `make test` runs) in Chromium:
+the public pages a journalist reads and the admin pages an editor works in, with no
+violation at all. Skips, saying why, without Chromium, Playwright or axe-core."""
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from archive.models import Article, Candidate, Entity, Mention, Program
+
+from .spec import ROOT, UTILITY, article_url
+
+CHROMIUM = "/usr/bin/chromium"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"no Chromium at {CHROMIUM}"),
+    pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm ci)"),
+]
+PASSWORD = "axe-Check-2026-pass"
+
+
+def public_pages():
+    return [
+        "/",
+        "/search/?q=ICE",
+        "/search/?q=%22facial+recognition%22&agency=ice",
+        "/search/?q=zzzzqqq",
+        article_url(UTILITY),
+        "/agencies/",
+        "/agencies/ice/",
+        "/agencies/ice/?year=2021",
+        "/contractors/thomson-reuters/",
+        "/programs/clear/",
+        "/search/help/",
+    ]
+
+
+def admin_pages():
+    ice = Entity.objects.get(slug="ice")
+    return [
+        "/admin/",
+        f"/admin/archive/article/{Article.objects.get(slug=UTILITY).pk}/change/",
+        "/admin/archive/mention/",
+        f"/admin/archive/mention/{Mention.objects.first().pk}/change/",
+        "/admin/archive/candidate/",
+        f"/admin/archive/candidate/{Candidate.objects.first().pk}/change/"
+        if Candidate.objects.exists()
+        else "/admin/archive/candidate/add/",
+        f"/admin/archive/agency/{ice.pk}/change/",
+        f"/admin/archive/program/{Program.objects.first().pk}/change/",
+        "/admin/archive/relationship/",
+        "/admin/archive/alias/",
+    ]
+
+
+@pytest.fixture
+def axe_page(live_server, transactional_db, monkeypatch):
+    playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    if not Article.objects.exists():  # an earlier live-server test flushed the database
+        call_command("import_seeds", verbosity=0, stdout=io.StringIO())
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
+        # axe is injected as a script: the test browser lets it past the site's CSP.
+        page = browser.new_context(bypass_csp=True).new_page()
+        page.set_default_timeout(20_000)
+        yield page, live_server.url
+        browser.close()
+
+
+def violations(page, url: str) -> list:
+    page.goto(url)
+    page.add_script_tag(content=Path(AXE).read_text())
+    return page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => `${v.id} (${v.impact}): ${v.nodes.length}, e.g. ${v.nodes[0].target}`)"
+    )
+
+
+def test_public_pages_pass_axe(axe_page):
+    page, base = axe_page
+    found = {url: violations(page, base + url) for url in public_pages()}
+    assert {url: v for url, v in found.items() if v} == {}
+
+
+def test_admin_pages_pass_axe(axe_page):
+    page, base = axe_page
+    get_user_model().objects.create_superuser("axe", "axe@example.com", PASSWORD)
+    assert violations(page, base + "/admin/login/") == []
+    page.fill("#id_username", "axe")
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(base + "/admin/")
+    found = {url: violations(page, base + url) for url in admin_pages()}
+    assert {url: v for url, v in found.items() if v} == {}

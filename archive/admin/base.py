@@ -82,7 +82,7 @@ class CurationAdmin(ArchiveAdmin):
             # The change list's editable column (a mention's state): one name per row.
             def __init__(self, *args, **kw):
                 super().__init__(*args, **kw)
-                label_widgets(self, str(self.instance))
+                label_widgets(self, str(self.instance) if self.instance.pk else "a new row")
 
         return Labelled
 

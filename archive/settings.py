@@ -235,6 +235,10 @@ SEARCH_WINDOW = int(os.environ.get("SEARCH_WINDOW", "2000"))
 # Relevance also ranks up to this many older matches whose title holds every query word
 # (found through a title index), so the best answer reaches page 1 whatever its age.
 SEARCH_TITLE_WINDOW = int(os.environ.get("SEARCH_TITLE_WINDOW", "2000"))
+# When at least SEARCH_TITLE_WINDOW older matches have the words in their title, a title is
+# no distinction (ICE heads a third of all titles): only the newest SEARCH_TITLE_COMMON of
+# them are ranked, which bounds what the title pass reads (docs/benchmarks.md).
+SEARCH_TITLE_COMMON = int(os.environ.get("SEARCH_TITLE_COMMON", "200"))
 # One search may run this long (ms) before it is stopped with archive.search.SearchTimeout
 # (PostgreSQL statement_timeout, SQLite progress handler); 0 = no limit.
 SEARCH_TIMEOUT_MS = int(os.environ.get("SEARCH_TIMEOUT_MS", "3000"))

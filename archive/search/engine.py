@@ -11,6 +11,8 @@ table `a`:
     rank_value(query)         the rank as a value (expression, params, higher is better?)
     ids(column, ids)          `column` is one of a list of ids, as one parameter
     title_candidates_sql(...) matches whose title answers the query, from a title index
+    verify_title_candidates   what a title cannot tell (acronyms, exclusions), when needed
+    among(ids)                `a` is one of these ids, as a ranked statement's restriction
     mark(query, excerpts)     bounded excerpts' title and snippet with the matches marked
     locate_sql(column)        where a substring first occurs in a text column (1-based)
     session()                 one search's context: its time limit (SearchTimeout)
@@ -252,7 +254,7 @@ class Engine:
         offset+limit of each set (two statements of the same rank), merged."""
         n = offset + limit
         rows = self.fetch(*self.ranked_rows_sql(query, filters, self.in_window(window_ids), n))
-        rows += self.fetch(*self.ranked_rows_sql(query, filters, self.ids("a.id", title_ids), n))
+        rows += self.fetch(*self.ranked_rows_sql(query, filters, self.among(title_ids), n))
         _, _, higher = self.rank_value(query)
         # Stable sorts, least significant key first: id, then date (undated last), then rank.
         rows.sort(key=lambda r: r[0], reverse=True)
@@ -260,10 +262,29 @@ class Engine:
         rows.sort(key=lambda r: r[1], reverse=higher)
         return [r[0] for r in rows[offset:n]]
 
-    def title_candidates(self, query: Query, filters: Filters, below: int, limit: int) -> list[int]:
+    def among(self, ids: list[int]) -> tuple[str, list]:
+        """`a` is one of these ids, in a ranked statement (an engine may add what lets its
+        index skip the rest)."""
+        return self.ids("a.id", ids)
+
+    def title_candidates(
+        self, query: Query, filters: Filters, below: int, limit: int, common: int | None = None
+    ) -> list[int]:
+        """The title tier (service.title_matches): up to `limit` older title matches, newest
+        first; when `limit` of them are found (the words are common in titles), only the
+        newest `common`. The statement reads the title index only; what it cannot tell from
+        a title is checked afterwards on the ids kept (verify_title_candidates)."""
         if not query.positive_terms() or limit <= 0:
             return []
-        return [r[0] for r in self.fetch(*self.title_candidates_sql(query, filters, below, limit))]
+        ids = [r[0] for r in self.fetch(*self.title_candidates_sql(query, filters, below, limit))]
+        if common is not None and len(ids) >= limit:
+            ids = ids[: max(0, common)]
+        return self.verify_title_candidates(query, ids) if ids else []
+
+    def verify_title_candidates(self, query: Query, ids: list[int]) -> list[int]:
+        """The ids (newest first) that match the whole query: an engine whose title
+        statement did not check it already."""
+        return ids
 
     def highlights(self, query: Query, ids: list[int]) -> dict[int, tuple[str, str]]:
         """Title and snippet with the matches marked, from bounded excerpts (highlight.py):

@@ -27,6 +27,8 @@ class Filters:
     published_after: dt.date | None = None
     published_before: dt.date | None = None
     publication: str = ""
+    # Articles already placed on the page by an earlier tier (service.entity_first).
+    exclude_ids: tuple[int, ...] = ()
 
     def sql(self, alias: str = "a", drive: bool = False) -> tuple[str, list]:
         """A WHERE fragment over the article table `alias` (always true when empty).
@@ -61,6 +63,9 @@ class Filters:
                     f"AND {Mention.visible_sql('fm')} AND fm.entity_id IN ({marks}))"
                 )
                 params += ids
+        if self.exclude_ids:
+            parts.append(f"{alias}.id NOT IN ({', '.join(['%s'] * len(self.exclude_ids))})")
+            params += list(self.exclude_ids)
         return " AND ".join(parts), params
 
     @property
@@ -70,6 +75,7 @@ class Filters:
             or self.published_after
             or self.published_before
             or self.publication
+            or self.exclude_ids
         )
 
 

@@ -7,6 +7,9 @@ Each step is a function of its own, so the benchmark times exactly what a page r
     named_entities (cards) and, when nothing matched, suggestions
 """
 
+import json
+from dataclasses import replace
+
 from django.conf import settings
 from django.db import connections, router
 from django.db.models.functions import Substr
@@ -14,15 +17,19 @@ from django.db.models.functions import Substr
 from ..models import Article, Entity, EntityKind, Mention
 from ..names.text import mark, words
 from .engine import Engine
-from .entities import acronyms, entities_named, similar_entities
+from .entities import acronyms, entities_in, entities_named, entity_names, similar_entities
 from .postgres import PostgresEngine
-from .query import Query, parse
+from .query import AnyOf, Query, Term, parse
 from .results import SORTS, FacetValue, Filters, Hit, PageOutOfRange, Results
 from .sqlite import SqliteEngine
 
 FACET_LIMIT = 12
 # Characters of a body read for the plain lead shown when a hit has no marked snippet.
 LEAD_CHARS = 2000
+# Where an entity's first mention is, for a mention that records no place.
+MAX_POSITION = 10**12
+# An article that names the entity within its first this many characters is about it.
+LEAD_POSITION = 500
 ENGINES = {"sqlite": SqliteEngine, "postgresql": PostgresEngine}
 
 
@@ -62,9 +69,11 @@ def search(
         results.title_ids = title_matches(engine, results, filters, window_ids)
         if not 1 <= page <= results.num_pages:
             raise PageOutOfRange(page)
-        ids = page_ids(engine, results, filters, window_ids)
         results.entities = named_entities(text, query)
-        results.hits = hits(engine, query, ids, results.entities, with_highlights)
+        ids = page_ids(engine, results, filters, window_ids)
+        results.hits = hits(
+            engine, mark_query(query, results.entities), ids, results.entities, with_highlights
+        )
         if with_facets:
             results.facets, results.publications = facets(engine, window_ids, filters)
         if results.total == 0 and not query.is_empty:
@@ -109,25 +118,116 @@ def title_matches(
     if not (results.windowed and results.sort == "relevance" and window_ids):
         return []
     return engine.title_candidates(
-        results.query, filters, min(window_ids), settings.SEARCH_TITLE_WINDOW
+        results.query,
+        filters,
+        min(window_ids),
+        settings.SEARCH_TITLE_WINDOW,
+        common=settings.SEARCH_TITLE_COMMON,
     )
 
 
 def page_ids(
     engine: Engine, results: Results, filters: Filters, window_ids: list[int]
 ) -> list[int]:
+    """The page's ids. By relevance, when the query names an entity (its cards), the
+    matches with a visible mention of it come first (entity_first), then the others in the
+    engine's own order."""
     if not results.total:
         return []
-    return engine.page_ids(
+    first: list[int] = []
+    if results.sort == "relevance" and not results.query.is_empty and results.entities:
+        first = entity_first(engine, results, filters, window_ids)
+    head = first[results.offset : results.offset + results.page_size]
+    wanted = results.page_size - len(head)
+    if wanted <= 0:
+        return head
+    if first:
+        filters = replace(filters, exclude_ids=tuple(first))
+    rest = engine.page_ids(
         results.query,
         filters,
         results.sort,
-        results.page_size,
-        results.offset,
+        wanted,
+        max(0, results.offset - len(first)),
         results.total,
         window_ids if results.windowed else None,
         results.title_ids,
     )
+    return head + rest
+
+
+def entity_first(
+    engine: Engine, results: Results, filters: Filters, window_ids: list[int]
+) -> list[int]:
+    """The matches relevance ranks (the window and the title tier when windowed, else all)
+    that visibly mention an entity the query names, best first: naming more of the named
+    entities, then naming one in the title, then naming one in the opening (LEAD_POSITION),
+    then more mentions, then an earlier first mention, then newest. The same data and
+    the same sort on every engine, so the engines agree on this order (issue 8, item 7)."""
+    if results.windowed:
+        candidates = [*window_ids, *results.title_ids]
+    else:
+        candidates = window_ids or engine.window_ids(
+            results.query, filters, results.total, results.total
+        )
+    if not candidates:
+        return []
+    named = [e.id for e in results.entities]
+    clause, params = engine.ids("m.article_id", candidates)
+    marks = ", ".join(["%s"] * len(named))
+    rows = engine.fetch(
+        "SELECT m.article_id, m.entity_id, m.count, m.spans, a.title, a.published "
+        "FROM archive_mention m JOIN archive_article a ON a.id = m.article_id "
+        f"WHERE {Mention.visible_sql('m')} AND m.entity_id IN ({marks}) AND {clause}",
+        [*named, *params],
+    )
+    by_article: dict[int, list] = {}
+    for article_id, entity_id, n, spans, title, published in rows:
+        if isinstance(spans, str):
+            spans = json.loads(spans or "[]")
+        first_at = min((s[0] for s in spans or []), default=MAX_POSITION)
+        entry = by_article.setdefault(article_id, [set(), 0, MAX_POSITION, title, published])
+        entry[0].add(entity_id)
+        entry[1] += n
+        entry[2] = min(entry[2], first_at)
+    keys = []
+    for article_id, (entities, n, first_at, title, published) in by_article.items():
+        titled = bool(entities_in(title) & entities)
+        lead = first_at < LEAD_POSITION
+        keys.append((article_id, (-len(entities), not titled, not lead, -n, first_at), published))
+    # Stable sorts, least significant first: id, then date (undated last), then the score.
+    keys.sort(key=lambda k: k[0], reverse=True)
+    keys.sort(key=lambda k: (k[2] is not None, str(k[2] or "")), reverse=True)
+    keys.sort(key=lambda k: k[1])
+    return [k[0] for k in keys]
+
+
+def mark_query(query: Query, named: list[Entity]) -> Query:
+    """What the highlights mark: the query's terms, except that words which spell a named
+    entity's name are marked as that entity's names (every name it goes by) and as the typed
+    phrase, never one by one ("Immigration and Customs Enforcement" marks neither a lone
+    "and" nor the "Customs" of "Customs and Border Protection")."""
+    if not named or query.is_empty:
+        return query
+    terms = query.positive_terms()
+    names = [n for ids in entity_names(e.id for e in named).values() for n in ids]
+    name_words = {tuple(words(n)) for n in names} - {()}
+    flat = [(i, t.words[0]) for i, t in enumerate(terms) if len(t.words) == 1 and not t.prefix]
+    covered: set[int] = set()
+    seq = [w for _, w in flat]
+    for nw in name_words:
+        for start in range(len(seq) - len(nw) + 1):
+            if tuple(seq[start : start + len(nw)]) == nw:
+                covered |= {flat[j][0] for j in range(start, start + len(nw))}
+    for i, t in enumerate(terms):
+        if t.words in name_words:
+            covered.add(i)
+    kept = [t for i, t in enumerate(terms) if i not in covered]
+    extra = [Term(nw) for nw in sorted(name_words)]
+    typed = tuple(w for t in terms for w in t.words)
+    if len(typed) > 1 and not any(t.prefix for t in terms):
+        extra.append(Term(typed))
+    return Query(must=[AnyOf(tuple(dict.fromkeys([*kept, *extra])))], raw=query.raw)
 
 
 def named_entities(text: str, query: Query) -> list[Entity]:
@@ -167,7 +267,11 @@ def hits(
     named_ids = {e.id for e in named}
     out = []
     for i in ids:
-        article = articles[i]
+        article = articles.get(i)
+        if article is None:
+            # Deleted by an editor since the page of ids was read (on SQLite each statement
+            # reads its own snapshot): the page shows one fewer, never a 500.
+            continue
         title, snippet = marks.get(i, (None, None))
         entities = by_article.get(i, [])
         out.append(

@@ -139,6 +139,13 @@ class SqliteEngine(Engine):
         # FTS5 applies inside its index) selects exactly it.
         return "f.rowid >= %s", [min(window_ids)]
 
+    def among(self, ids):
+        # The rowid range lets FTS5 score only the matches between the ids (it applies rowid
+        # bounds inside its index); the list then picks them. Without the range it scored
+        # every match of a common word (ICE at 100,000 articles: 125 ms).
+        ids_sql, params = self.ids("a.id", ids)
+        return f"f.rowid >= %s AND f.rowid <= %s AND {ids_sql}", [min(ids), max(ids), *params]
+
     def ids(self, column, ids):
         return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(ids)]
 

@@ -7,6 +7,24 @@ from ..models import Candidate, EntityKind
 from .base import LIST_AND_FORM, CurationAdmin
 
 
+class SuggestedKindFilter(admin.SimpleListFilter):
+    """The kind discovery suggests, by its name; "none suggested" for the rest (Django's
+    default filter would show a blank value as a link with no text)."""
+
+    title = "suggested kind"
+    parameter_name = "suggested_kind"
+
+    def lookups(self, request, model_admin):
+        return [*((k.value, k.label) for k in EntityKind), ("none", "None suggested")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(suggested_kind="")
+        if self.value():
+            return queryset.filter(suggested_kind=self.value())
+        return queryset
+
+
 class CandidateStatusFilter(admin.SimpleListFilter):
     """The review queue: pending candidates unless the editor asks for others."""
 
@@ -79,7 +97,7 @@ class CandidateAdmin(CurationAdmin):
         "state",
         "entity",
     ]
-    list_filter = [CandidateStatusFilter, "reason", "suggested_kind"]
+    list_filter = [CandidateStatusFilter, "reason", SuggestedKindFilter]
     search_fields = ["name", "acronym", "passage", "article__title"]
     autocomplete_fields = ["article", "entity"]
     list_select_related = ["article", "entity"]

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 
 from . import selectors
 from .models import Article, Mention
-from .views.caching import public_page
+from .views.caching import archive_version, public_page
 from .views.common import TIMEOUT_MESSAGE, BadRequest, SearchTimeout, run_search
 
 FEED_ITEMS = 50
@@ -62,6 +62,11 @@ class LatestArticlesFeed(_ArticleFeed):
 
 class EntityFeed(_ArticleFeed):
     def __call__(self, request, kind_plural, slug):
+        # Conditional GET first, as on every public page: a reader whose copy is current
+        # gets its 304 before any entity is looked up.
+        return require_safe(public_page(self._serve))(request, kind_plural, slug)
+
+    def _serve(self, request, kind_plural, slug):
         # A merged entity's feed moves with its page (301), so a reader's subscription
         # follows it instead of breaking.
         entity, moved_to = selectors.find_entity(kind_plural, slug)
@@ -69,7 +74,7 @@ class EntityFeed(_ArticleFeed):
             return redirect("entity-feed", moved_to.kind_plural, moved_to.slug, permanent=True)
         if entity is None:
             raise Http404("No entity with that address.")
-        return super().__call__(request, kind_plural=kind_plural, slug=slug)
+        return Feed.__call__(self, request, kind_plural=kind_plural, slug=slug)
 
     def get_object(self, request, kind_plural, slug):
         entity, _ = selectors.find_entity(kind_plural, slug)
@@ -104,7 +109,9 @@ class SearchFeed(_ArticleFeed):
         params["sort"] = "newest"
         params.pop("page", None)
         try:
-            _, results = run_search(params, FEED_ITEMS, with_facets=False)
+            _, results = run_search(
+                params, FEED_ITEMS, with_facets=False, version=archive_version(request)
+            )
         except BadRequest as exc:
             return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
         except SearchTimeout:

@@ -1,6 +1,7 @@
 """The search page's and API's parameters, validated by django-filter.
 
-    q, agency, contractor, program (several values: any of them; different facets: all),
+    q, agency, contractor, program, organization (several values: any of them; different
+    facets: all),
     published_after, published_before, publication, sort, page
 
 The FilterSet is used for what it does well — parsing and validating the URL into typed
@@ -29,6 +30,7 @@ class SearchFilterSet(django_filters.FilterSet):
     agency = _entity_filter(EntityKind.AGENCY)
     contractor = _entity_filter(EntityKind.CONTRACTOR)
     program = _entity_filter(EntityKind.PROGRAM)
+    organization = _entity_filter(EntityKind.ORGANIZATION)
     published_after = django_filters.DateFilter(
         method="noop", label="Published from", widget=forms.DateInput(attrs={"type": "date"})
     )

@@ -49,11 +49,7 @@ def public_and_compressible(request, response) -> bool:
 
 def public_not_modified(request, response) -> bool:
     """A 304 for a public page: it has no body or type, but says what the 200 would."""
-    return (
-        response.status_code == 304
-        and not is_admin(request)
-        and not response.cookies
-    )
+    return response.status_code == 304 and not is_admin(request) and not response.cookies
 
 
 class PublicGZipMiddleware(GZipMiddleware):

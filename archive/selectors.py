@@ -22,7 +22,9 @@ from .models import (
     Mention,
     Program,
     Relationship,
+    derived_status,
 )
+from .models.entities import ProgramStatusChoice
 from .names.text import MARK_END, MARK_START, mark, sentence_around
 
 PASSAGES_PER_ARTICLE = 3
@@ -311,6 +313,36 @@ class ArticleList:
 
 
 @dataclass
+class Footnote:
+    """Where one sentence of an entity's description comes from: #p-N of an article."""
+
+    number: int
+    text: str
+    quote: str
+    article_slug: str
+    article_title: str
+    paragraph: int
+
+    @property
+    def url(self) -> str:
+        return f"/articles/{self.article_slug}/#p-{self.paragraph}"
+
+
+@dataclass
+class SubAgencies:
+    """An agency with every agency below it (ICE under DHS, HSI under ICE): how many
+    articles name any of them, and each one's own count."""
+
+    agencies: list[EntityCount]  # every agency below, depth first, with its own articles
+    article_count: int  # articles naming the agency or any agency below it
+    slugs: list[str]  # the agency's and theirs, for a search of any of them
+
+    @property
+    def search_query(self) -> str:
+        return "&".join(f"agency={s}" for s in self.slugs)
+
+
+@dataclass
 class EntityPage:
     entity: Entity
     detail: Entity  # the Agency/Contractor/Program row, for its own fields
@@ -321,6 +353,21 @@ class EntityPage:
     relationship_count: int
     children: list[Entity]
     statuses: list
+    footnotes: list[Footnote] = field(default_factory=list)
+    sub_agencies: SubAgencies | None = None
+
+    @property
+    def current_status(self) -> str:
+        """The program's status as its sourced history gives it (the latest claim), so the
+        header never disagrees with the history below it; without a history, the stored one."""
+        if self.statuses:
+            return derived_status([(s.status, s.year) for s in self.statuses])
+        return getattr(self.detail, "status", "") or ""
+
+    @property
+    def current_status_label(self) -> str:
+        value = self.current_status
+        return ProgramStatusChoice(value).label if value in ProgramStatusChoice.values else value
 
     @property
     def related(self) -> list[EntityCount]:
@@ -532,6 +579,61 @@ def entity_page(entity: Entity, chosen: ArticleFilter, version) -> EntityPage:
         len(rels) if len(rels) < RELATIONSHIPS_SHOWN else relationships.count(),
         children,
         statuses,
+        description_footnotes(detail),
+        sub_agencies(entity, children),
+    )
+
+
+def description_footnotes(entity: Entity) -> list[Footnote]:
+    """The entity's description, sentence by sentence, each with the paragraph of the article
+    it comes from (the import stores both with the sources: no query). None when an editor
+    has rewritten the description: the catalogue's sources no longer say what it says."""
+    sources = entity.description_sources or []
+    if not sources or " ".join(s.get("text", "") for s in sources) != entity.description:
+        return []
+    return [
+        Footnote(
+            n,
+            s.get("text", ""),
+            s.get("quote", ""),
+            s.get("article", ""),
+            s.get("title", "") or s.get("article", ""),
+            s.get("paragraph") or 1,
+        )
+        for n, s in enumerate(sources, 1)
+    ]
+
+
+def sub_agencies(entity: Entity, children: list[Entity]) -> SubAgencies | None:
+    """The agencies below `entity` (every level) and the articles that name it or any of
+    them, counted once each, with each one's own count: two queries, none without children."""
+    if entity.kind != EntityKind.AGENCY or not children:
+        return None
+    agencies = {
+        a.pk: a for a in Agency.objects.only("id", "name", "slug", "acronym", "kind", "parent_id")
+    }
+    below: dict[int | None, list[int]] = {}
+    for a in sorted(agencies.values(), key=lambda a: (a.name, a.pk)):
+        below.setdefault(a.parent_id, []).append(a.pk)
+    order, stack, seen = [], list(reversed(below.get(entity.pk, []))), {entity.pk}
+    while stack:
+        pk = stack.pop()
+        if pk in seen:
+            continue  # a cycle an editor made
+        seen.add(pk)
+        order.append(pk)
+        stack.extend(reversed(below.get(pk, [])))
+    counts = (
+        Mention.objects.visible()
+        .filter(entity_id__in=[entity.pk, *order])
+        .aggregate(
+            total=Count("article", distinct=True),
+            **{f"e{pk}": Count("article", filter=Q(entity_id=pk), distinct=True) for pk in order},
+        )
+    )
+    rows = [EntityCount(agencies[pk], counts[f"e{pk}"] or 0) for pk in order]
+    return SubAgencies(
+        rows, counts["total"] or 0, [entity.slug, *(a.slug for a in (agencies[pk] for pk in order))]
     )
 
 

@@ -43,17 +43,17 @@ urlpatterns = [
     path("feed/", LatestArticlesFeed(), name="feed"),
     path(settings.ADMIN_URL, admin.site.urls),
     re_path(
-        r"^(?P<kind_plural>agencies|contractors|programs)/(?P<slug>[-\w]+)/feed/$",
+        r"^(?P<kind_plural>agencies|contractors|programs|organizations)/(?P<slug>[-\w]+)/feed/$",
         EntityFeed(),
         name="entity-feed",
     ),
     re_path(
-        r"^(?P<kind_plural>agencies|contractors|programs)/$",
+        r"^(?P<kind_plural>agencies|contractors|programs|organizations)/$",
         pages.entity_index,
         name="entity-index",
     ),
     re_path(
-        r"^(?P<kind_plural>agencies|contractors|programs)/(?P<slug>[-\w]+)/$",
+        r"^(?P<kind_plural>agencies|contractors|programs|organizations)/(?P<slug>[-\w]+)/$",
         pages.entity,
         name="entity",
     ),

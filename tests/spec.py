@@ -59,20 +59,44 @@ OLDEST = [*reversed(NEWEST[:-1]), WYDEN]
 
 # -- the catalogue -----------------------------------------------------------------------------
 ENTITIES: list[dict] = CATALOGUE["entities"]
+# A description is a list of sourced sentences ({text, article, quote}); tests read it as
+# "description" (the sentences joined, as stored and shown) and "description_sources".
+for _e in ENTITIES:
+    if isinstance(_e.get("description"), list):
+        _e["description_sources"] = _e["description"]
+        _e["description"] = " ".join(d["text"] for d in _e["description_sources"])
 ENTITY_BY_SLUG: dict[str, dict] = {e["slug"]: e for e in ENTITIES}
 RELATIONSHIPS: list[dict] = CATALOGUE["relationships"]
-KINDS = ("agency", "contractor", "program")
-PLURAL = {"agency": "agencies", "contractor": "contractors", "program": "programs"}
+KINDS = ("agency", "contractor", "program", "organization")
+PLURAL = {
+    "agency": "agencies",
+    "contractor": "contractors",
+    "program": "programs",
+    "organization": "organizations",
+}
 
-# A program's status history as the seed tells it, oldest first.
+# A program's status history as the seed tells it, oldest first (None: the text gives no
+# year). Statuses are facts (proposed, active, suspended, ended), never opinions.
 STATUS_HISTORY = {
     "hsi-money-transfer-summonses": [
         ("active", 2019),
         ("active", 2021),
         ("ended", 2022),
-        ("disputed", 2022),
     ],
-    "trac": [("active", 2022)],
+    "trac": [("active", None)],  # the Wyden article is undated and names no year for it
+    "clear": [("active", 2021)],  # only the utility data stopped flowing: CLEAR goes on
+    "doj-body-camera-grant-program": [("active", 2015), ("ended", None)],
+}
+
+# A program's current status: the latest claim of its history (what its page header says).
+CURRENT_STATUS = {
+    "clear": "active",
+    "trac": "active",
+    "hsi-money-transfer-summonses": "ended",
+    "raven": "proposed",
+    "body-worn-camera-pilot": "active",
+    "dmv-face-recognition": "active",
+    "doj-body-camera-grant-program": "ended",
 }
 
 
@@ -95,7 +119,8 @@ def relationship_id(rel: dict) -> str:
 FILTERED_SEARCHES = [
     ("agency=hsi", {WYDEN, HSI_SPLIT, BODYCAM}),
     ("program=clear", {WYDEN, UTILITY}),
-    ("contractor=wickr", {NARA_CBP}),
+    ("program=wickr", {NARA_CBP}),  # an app, not a contractor
+    ("organization=crew", {NARA_CBP}),
     ("agency=cbp&contractor=google", {BIGTECH}),
     ("agency=nara&agency=dhs-oig", {NARA_CBP, TORRANCE}),
     ("q=Wickr&agency=ice", {NARA_CBP}),

@@ -36,7 +36,12 @@ from tests.markup import admin_form_data as form_data
 
 CORECIVIC_ARTICLE = "ice-torrance-detainees-inadequate-staffing-unsanitary-facilities"
 CREW = "Citizens for Responsibility and Ethics in Washington"
+# What discovery suggests after the seed import, the catalogue naming CREW and NIYA itself:
+# organisations the seed names by their context (tests/test_discovery.py has the rules).
+PENDING_AFTER_SEED = {"Broward Transitional Center", "Sundance Institute"}
 NIYA = "National Immigrant Youth Alliance"
+NARA_CBP_ARTICLE = "national-archive-questions-cbp-auto-deleting-messages"
+DEPORTED_ARTICLE = "man-deported-after-film-critical-of-ice-asks-court-to-roll-back-removal"
 
 MODELS = [
     Article,
@@ -51,6 +56,51 @@ MODELS = [
     Candidate,
     EntityRedirect,
 ]
+
+
+@pytest.fixture(autouse=True)
+def crew_and_niya_as_candidates(request):
+    """The catalogue names CREW and NIYA as organizations (issue 8), so discovery no longer
+    suggests them; the review-queue tests need two suggestions the seed really holds, so
+    within each test these two are taken out of the catalogue and suggested as discovery
+    finds them (their names defined in brackets, in articles 3 and 10)."""
+    if "seeded" not in request.fixturenames and "reuters_corp" not in request.fixturenames:
+        return
+    import inspect
+
+    params = request.node.callspec.params.values() if hasattr(request.node, "callspec") else []
+    words = {"CREW", "NIYA"}
+    uses = (
+        words & set(request.node.function.__code__.co_names)
+        or any(w in inspect.getsource(request.node.function) for w in words)
+        or any(
+            v in (CREW, NIYA) or (hasattr(v, "__code__") and words & set(v.__code__.co_names))
+            for v in params
+            if isinstance(v, str) or hasattr(v, "__code__")
+        )
+    )
+    if not uses:
+        return
+    request.getfixturevalue("seeded")
+    from archive.ingest import discovery
+
+    Entity.objects.filter(slug__in=["crew", "niya"]).delete()
+    for slug in ("crew", "niya"):  # deleted as an editor would: a re-import leaves them out
+        Suppression.objects.get_or_create(
+            what=Suppression.What.ENTITY, key=Suppression.key_for(slug)
+        )
+    for article in Article.objects.filter(slug__in=[NARA_CBP_ARTICLE, DEPORTED_ARTICLE]):
+        for s in discovery.find(article.body):
+            if s.name in (CREW, NIYA) and not Candidate.objects.filter(key=s.key).exists():
+                Candidate.objects.create(
+                    name=s.name,
+                    key=s.key,
+                    acronym=s.acronym,
+                    reason=s.reason,
+                    suggested_kind=s.suggested_kind,
+                    article=article,
+                    passage=s.passage,
+                )
 
 
 @pytest.fixture(autouse=True)
@@ -170,9 +220,9 @@ def test_agency_list_shows_parent_and_children(seeded, admin_client):
 @pytest.mark.parametrize(
     ("params", "expected"),
     [
-        ({}, {CREW, NIYA}),
+        ({}, PENDING_AFTER_SEED),
         ({"state": "rejected"}, {"Refused"}),
-        ({"state": "all"}, {CREW, NIYA, "Refused"}),
+        ({"state": "all"}, PENDING_AFTER_SEED | {"Refused"}),
     ],
 )
 def test_candidate_queue_defaults_to_pending(seeded, admin_client, params, expected):
@@ -586,7 +636,7 @@ def test_merge_combines_mentions_of_one_article(seeded, target_state, other_stat
 
 def test_merge_catalogue_entities_is_not_undone_by_reimport(seeded):
     """Merging WhatsApp into Wickr (both in the catalogue): the import keeps the merge."""
-    wickr, whatsapp = Contractor.objects.get(slug="wickr"), Contractor.objects.get(slug="whatsapp")
+    wickr, whatsapp = Program.objects.get(slug="wickr"), Program.objects.get(slug="whatsapp")
     articles = set(whatsapp.mentions.values_list("article_id", flat=True))
     rels = (
         Relationship.objects.filter(subject=whatsapp).count()
@@ -675,7 +725,7 @@ def test_an_edited_catalogue_alias_survives_reimport(seeded, admin_client):
 
 def test_merge_keeps_the_moved_description_after_reimport(seeded):
     wickr = Entity.objects.get(slug="wickr")
-    blank = Contractor.objects.create(name="Wickr Inc", slug="wickr-inc", description="")
+    blank = Program.objects.create(name="Wickr Inc", slug="wickr-inc", description="")
     curation.merge_entities(blank, [wickr])
     importer.run()
     assert Entity.objects.get(slug="wickr-inc").description == wickr.description

@@ -96,18 +96,18 @@ PAGES = [
     ("/agencies/ice/?with=thomson-reuters", 120),
     ("/agencies/ice/?with=wickr&year=2020", 120),
     ("/contractors/thomson-reuters/", 120),
-    ("/contractors/wickr/", 120),
+    ("/programs/wickr/", 120),
     (article_url(UTILITY), 60),
     ("/api/entities/", 60),
     ("/api/entities/?kind=agency", 60),
     ("/api/entities/agency/ice/", 60),
     ("/api/entities/agency/ice/?year=2022", 60),
     ("/api/entities/agency/ice/?page=3", 60),
-    ("/api/entities/contractor/wickr/?with=ice", 60),
+    ("/api/entities/program/wickr/?with=ice", 60),
     ("/api/articles/", 80),
     ("/feed/", 120),
     ("/agencies/ice/feed/", 120),
-    ("/contractors/wickr/feed/", 120),
+    ("/programs/wickr/feed/", 120),
 ]
 
 

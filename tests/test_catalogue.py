@@ -11,9 +11,11 @@ from archive.models import Agency, Entity, Program, ProgramStatus, Relationship
 from .spec import (
     BIGTECH,
     BODYCAM,
+    CURRENT_STATUS,
     FACIAL,
     NARA_CBP,
     RELATIONSHIPS,
+    REPORT,
     TORRANCE,
     UTILITY,
     WYDEN,
@@ -45,10 +47,11 @@ STATED = [
     stated("ice", "part_of", "dhs", TORRANCE, "DHS Inspector General"),
     stated("thomson-reuters", "operates", "clear", WYDEN, "CLEAR database run by Thomson Reuters"),
     stated("thomson-reuters", "sells_to", "ice", WYDEN, "$21 million a year", amount="$21 million a year"),
+    stated("ice", "uses", "clear", WYDEN, "ICE paid $21 million a year for access", amount="$21 million a year"),
     stated("equifax", "supplies", "clear", UTILITY, "CLEAR database"),
     stated("nctue", "supplies", "equifax", UTILITY, "told Equifax to stop selling"),
-    stated("trust-stamp", "contracts_with", "ice", FACIAL, "hired to assist ICE", amount="$7.2 million"),
-    stated("corecivic", "contracts_with", "ice", TORRANCE, "CoreCivic"),
+    stated("trust-stamp", "contracts_with", "ice", FACIAL, "hired to assist ICE", amount="$7.2 million"),  # the amount: its second quote
+    stated("corecivic", "contracts_with", "ice", TORRANCE, "ICE’s contractor"),
     stated("amazon", "owns", "wickr", NARA_CBP, "Amazon-owned"),
     stated("cbp", "uses", "wickr", NARA_CBP, "used the app"),
     stated("western-union", "supplies", "hsi", WYDEN, "6.2 million financial records", amount="6.2 million"),
@@ -60,8 +63,17 @@ STATED = [
     stated("panamerica-computers", "resells_for", "amazon", BIGTECH, "Panamerica Computers"),
     stated("four-points-technology", "resells_for", "google", BIGTECH, "Four Points Technology"),
     stated("systems-engineering-solutions", "resells_for", "microsoft", BIGTECH, "Systems Engineering Solutions"),
-    stated("ice", "operates", "raven", BIGTECH, "$300 million", amount="$300 million"),
-    stated("ice", "operates", "body-worn-camera-pilot", BODYCAM, "pilot"),
+    # "has $300 million to spend on a new system": funds (plans), not operates.
+    stated("ice", "funds", "raven", BIGTECH, "$300 million to spend", amount="$300 million"),
+    stated("ice", "operates", "body-worn-camera-pilot", BODYCAM, "the ICE pilot program"),
+    # An agreement over money laundering allegations: a settlement, not a contract.
+    stated("western-union", "settled_with", "arizona-attorney-general", WYDEN, "over money laundering allegations"),
+    stated("doj", "funds", "doj-body-camera-grant-program", BODYCAM, "$75 million over the next three years", amount="$75 million"),
+    stated("dhs-oig", "part_of", "dhs", TORRANCE, "DHS Inspector General"),
+    stated("crew", "investigates", "cbp", NARA_CBP, "FOIA request"),
+    stated("washington-post", "investigates", "dmv-face-recognition", REPORT, "ran an exposé"),
+    stated("center-on-privacy-technology", "investigates", "dmv-face-recognition", REPORT, "records obtained by the Center on Privacy & Technology"),
+    stated("insider", "investigates", "trust-stamp", FACIAL, "Insider has learned"),
 ]
 # fmt: on
 
@@ -90,18 +102,17 @@ STATUSES = [
         WYDEN,
         "terminated the program in January 2022",
     ),
-    claim("clear", "ended", 2021, UTILITY, "no longer have access"),
-    claim("body-worn-camera-pilot", "pilot", 2021, BODYCAM, "pilot"),
+    claim("clear", "active", 2021, UTILITY, "sold to whoever wants access"),
+    claim("body-worn-camera-pilot", "active", 2021, BODYCAM, "six-month pilot program"),
     claim("raven", "proposed", 2021, BIGTECH, "$300 million"),
+    claim("doj-body-camera-grant-program", "active", 2015, BODYCAM, "In May 2015"),
+    claim(
+        "doj-body-camera-grant-program", "ended", None, BODYCAM, "three years of federal funding"
+    ),
 ]
 
-# (program, current status shown on its page)
-CURRENT = [
-    ("clear", "active"),
-    ("hsi-money-transfer-summonses", "ended"),
-    ("raven", "proposed"),
-    ("body-worn-camera-pilot", "pilot"),
-]
+# (program, current status shown on its page): the latest claim of its sourced history.
+CURRENT = list(CURRENT_STATUS.items())
 
 
 @pytest.mark.parametrize("rel", [pytest.param(r, id=relationship_id(r)) for r in RELATIONSHIPS])
@@ -144,9 +155,13 @@ def test_current_program_status(seeded, program, status):
     assert Program.objects.get(slug=program).status == status
 
 
-@pytest.mark.parametrize("child,parent", [("hsi", "ice"), ("ice", "dhs"), ("dhs-oig", "dhs")])
+# The seed never says CBP is part of DHS, so the catalogue gives it no parent.
+@pytest.mark.parametrize(
+    "child,parent", [("hsi", "ice"), ("ice", "dhs"), ("dhs-oig", "dhs"), ("cbp", None)]
+)
 def test_agency_hierarchy(seeded, child, parent):
-    assert Agency.objects.get(slug=child).parent.slug == parent
+    agency = Agency.objects.get(slug=child)
+    assert (agency.parent.slug if agency.parent else None) == parent
 
 
 @pytest.mark.parametrize(
@@ -182,6 +197,13 @@ def test_agency_hierarchy(seeded, child, parent):
         "raven",
         "body-worn-camera-pilot",
         "dmv-face-recognition",
+        "congress",
+        "eff",
+        "center-on-privacy-technology",
+        "crew",
+        "niya",
+        "insider",
+        "washington-post",
     ],
 )
 def test_catalogue_has_every_entity_the_issue_names_with_a_description(seeded, slug):

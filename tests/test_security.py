@@ -174,7 +174,7 @@ PUBLIC_HOSTILE = [
     ("/agencies/ice/", 200, True),
     ("/agencies/office-of-img/", 200, True),
     ("/contractors/evil-corp/", 200, True),
-    ("/contractors/wickr/", 200, True),
+    ("/programs/wickr/", 200, True),
     ("/programs/hostile-program/", 200, True),
     (f"/nowhere/{q(SCRIPT)}/", 404, False),
     ("/feed/", 200, True),
@@ -351,7 +351,7 @@ def test_admin_merge_page_escapes(admin_client, evil):
         admin_url(m.Contractor, "changelist"),
         {
             "action": "merge_selected",
-            "_selected_action": [evil.pk, m.Contractor.objects.get(slug="wickr").pk],
+            "_selected_action": [evil.pk, m.Contractor.objects.get(slug="amazon").pk],
         },
     )
     assert response.status_code == 200
@@ -469,7 +469,7 @@ def test_other_admin_pages_keep_to_the_csp(client, admin_user, evil, url):
             admin_url(m.Contractor, "changelist"),
             {
                 "action": "merge_selected",
-                "_selected_action": [evil.pk, m.Contractor.objects.get(slug="wickr").pk],
+                "_selected_action": [evil.pk, m.Contractor.objects.get(slug="amazon").pk],
             },
         )
     elif url.endswith(":javascript"):

@@ -105,6 +105,7 @@ class CandidateAdmin(CurationAdmin):
         "approve_as_agency",
         "approve_as_contractor",
         "approve_as_program",
+        "approve_as_organization",
         "approve_as_alias",
         "reject",
     ]
@@ -135,6 +136,10 @@ class CandidateAdmin(CurationAdmin):
     @admin.action(description="Approve as program", location=LIST_AND_FORM)
     def approve_as_program(self, request, queryset):
         self._approve(request, queryset, EntityKind.PROGRAM)
+
+    @admin.action(description="Approve as organization", location=LIST_AND_FORM)
+    def approve_as_organization(self, request, queryset):
+        self._approve(request, queryset, EntityKind.ORGANIZATION)
 
     @admin.action(description="Approve as alias of the chosen entity", location=LIST_AND_FORM)
     def approve_as_alias(self, request, queryset):

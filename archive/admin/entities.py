@@ -15,6 +15,7 @@ from ..models import (
     Entity,
     EntityKind,
     Mention,
+    Organization,
     Program,
     ProgramStatus,
     Relationship,
@@ -48,7 +49,15 @@ class RelationshipOutInline(admin.StackedInline):
     model = Relationship
     form = QuoteForm
     fk_name = "subject"
-    fields = [("kind", "object"), "article", "quote", ("amount", "period"), "edited_fields"]
+    fields = [
+        ("kind", "object"),
+        "article",
+        "quote",
+        "second_quote",
+        ("amount", "period"),
+        ("collective", "context"),
+        "edited_fields",
+    ]
     readonly_fields = ["edited_fields"]
     autocomplete_fields = ["object", "article"]
     extra = 0
@@ -86,7 +95,15 @@ class EntityAdminBase(CurationAdmin):
         )
 
     def get_fieldsets(self, request, obj=None):
-        main = ["name", "slug", "acronym", *self.extra_fields, "description", "reviewed"]
+        main = [
+            "name",
+            "slug",
+            "acronym",
+            *self.extra_fields,
+            "description",
+            "description_sources",
+            "reviewed",
+        ]
         return [(None, {"fields": main}), ("Curation", {"fields": CURATION})]
 
     def get_readonly_fields(self, request, obj=None):
@@ -222,6 +239,11 @@ class AgencyAdmin(EntityAdminBase):
 @admin.register(Contractor)
 class ContractorAdmin(EntityAdminBase):
     pass
+
+
+@admin.register(Organization)
+class OrganizationAdmin(EntityAdminBase):
+    """Watchdogs, advocacy groups, news outlets, legislatures and courts."""
 
 
 @admin.register(Program)

@@ -129,7 +129,8 @@ class Run:
     articles: int
     seconds: float  # the whole import, as import_seeds does it
     importer_seconds: float  # importer.run alone
-    transaction_seconds: float  # its write transaction (SQLite: the write lock)
+    transaction_seconds: float  # first write transaction's start to the last one's end
+    longest_transaction: float  # the longest of them (SQLite: the write lock, at a time)
     probe_longest_wait: float | None = None
     stats: dict = field(default_factory=dict)
 

@@ -21,10 +21,12 @@ from ..models import (
     Entity,
     EntityKind,
     EntityRedirect,
+    Organization,
     Program,
     ProgramStatus,
     Relationship,
     Suppression,
+    derived_status,
 )
 from . import IngestError
 
@@ -32,7 +34,25 @@ MODEL_FOR_KIND = {
     EntityKind.AGENCY: Agency,
     EntityKind.CONTRACTOR: Contractor,
     EntityKind.PROGRAM: Program,
+    EntityKind.ORGANIZATION: Organization,
 }
+
+
+def description_text(item: dict) -> str:
+    """An entity's description as one text: the catalogue gives it as sourced sentences
+    ([{"text", "article", "quote"}], each shown with a footnote to its passage) or, from an
+    older catalogue, as a plain string."""
+    value = item.get("description", "")
+    if isinstance(value, str):
+        return value
+    return " ".join(d["text"].strip() for d in value)
+
+
+def description_sources(item: dict) -> list[dict]:
+    value = item.get("description", "")
+    if isinstance(value, str):
+        return []
+    return [{"text": d["text"], "article": d["article"], "quote": d["quote"]} for d in value]
 
 
 def load(path: Path) -> dict:
@@ -51,6 +71,16 @@ def load(path: Path) -> dict:
     for e in data["entities"]:
         if e.get("kind") not in EntityKind.values:
             raise IngestError(f"{path}: entity {e['slug']!r} has unknown kind {e.get('kind')!r}")
+    for e in data["entities"]:
+        if isinstance(e.get("description"), list):
+            for n, d in enumerate(e["description"]):
+                if not isinstance(d, dict) or not all(
+                    isinstance(d.get(k), str) and d.get(k) for k in ("text", "article", "quote")
+                ):
+                    raise IngestError(
+                        f"{path}: entity {e['slug']!r}: description sentence {n + 1} needs "
+                        "a text, an article and a quote"
+                    )
     _check_text(path, data)
     return data
 
@@ -160,7 +190,7 @@ def sync_entities(data: dict, stats: Counter) -> dict[str, Entity]:
         wanted = {
             "name": item["name"],
             "acronym": item.get("acronym", ""),
-            "description": item.get("description", ""),
+            "description": description_text(item),
         }
         entity = existing.get(slug)
         if entity is None:
@@ -168,7 +198,10 @@ def sync_entities(data: dict, stats: Counter) -> dict[str, Entity]:
             stats["entities_created"] += 1
         else:
             obj = typed.get(entity.pk)
-            if type(obj) is not model:
+            if entity.kind != item["kind"]:
+                obj = _change_kind(entity, model)
+                stats["entities_rekinded"] += 1
+            elif type(obj) is not model:
                 obj = model.objects.get(pk=entity.pk)
             changed, left_alone = obj.sync_from_import(wanted)
             stats["entity_fields_left_alone"] += left_alone
@@ -217,6 +250,25 @@ def sync_entities(data: dict, stats: Counter) -> dict[str, Entity]:
     return by_slug
 
 
+def _change_kind(entity: Entity, model) -> Entity:
+    """Re-file an entity under another kind (a messaging app filed as a contractor becomes a
+    program): its Entity row — mentions, aliases, relationships, redirects — stays; only the
+    kind's own row is replaced. A former agency's sub-agencies lose it as their parent."""
+    old = MODEL_FOR_KIND[EntityKind(entity.kind)]
+    if old is Agency:
+        Agency.objects.filter(parent_id=entity.pk).update(parent=None)
+    if old is Program:
+        ProgramStatus.objects.filter(program_id=entity.pk).delete()
+    old.objects.filter(pk=entity.pk)._raw_delete(old.objects.db)
+    Entity.objects.filter(pk=entity.pk).update(kind=model.KIND)
+    entity.refresh_from_db()
+    obj = model(entity_ptr=entity)
+    for field in Entity._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(entity, field.attname))
+    obj.save_base(raw=True)
+    return model.objects.get(pk=entity.pk)
+
+
 def _catalogue_names(item: dict) -> list[tuple[str, bool]]:
     names = [(a, False) for a in item.get("aliases", [])]
     names += [(a, True) for a in item.get("acronym_aliases", [])]
@@ -240,6 +292,70 @@ def _sync_aliases(
         if alias.origin == Alias.Origin.CATALOGUE and name not in wanted:
             alias.delete()
             stats["aliases_removed"] += 1
+
+
+def _locate_description_sources(data: dict, by_slug: dict[str, Entity], stats: Counter) -> None:
+    """Each sentence of a description with where its page links it: the cited article's
+    title and the paragraph (#p-N) that holds its quote, found once here so an entity page
+    reads them with the entity (no query). A quote not in its article is refused."""
+
+    def paragraph_index(body: str, offset: int) -> int:
+        # The #p-N anchor (as selectors.paragraph_index): the 1-based non-blank paragraph.
+        before = body[:offset].split("\n")
+        return max(1, sum(1 for p in before[:-1] if p.strip()) + 1)
+
+    cited = {d["article"] for item in data["entities"] for d in description_sources(item)}
+    articles = {
+        a.slug: a
+        for a in Article.objects.filter(slug__in=cited).only("id", "slug", "title", "body")
+    }
+    for item in data["entities"]:
+        entity = by_slug.get(item["slug"])
+        sources = description_sources(item)
+        if entity is None or entity.slug != item["slug"]:
+            continue  # deleted, or merged into another entity (whose own entry says)
+        located = []
+        for d in sources:
+            article = articles.get(d["article"])
+            if article is None:
+                located.append(d)  # its article is not imported (yet)
+                continue
+            offset = article.body.find(d["quote"])
+            if offset < 0:
+                raise IngestError(
+                    f"catalogue: description of {item['slug']!r}: "
+                    f"quote not found in article {article.slug!r}"
+                )
+            located.append(
+                d | {"title": article.title, "paragraph": paragraph_index(article.body, offset)}
+            )
+        if "description" in entity.edited_fields or entity.description_sources == located:
+            continue
+        entity.description_sources = located
+        entity.save(update_fields=["description_sources"])
+        stats["descriptions_located"] += 1
+
+
+def _drop_corrected_relationships(data, by_slug, articles, merged, stats) -> None:
+    """A catalogue relationship the catalogue no longer states goes (a correction: "operates"
+    became "funds", a contract became a settlement); one an editor made or edited stays (its
+    edited_fields are set), like an editor's alias."""
+    wanted = set()
+    for rel in data.get("relationships", []):
+        subject, obj = by_slug.get(rel["subject"]), by_slug.get(rel["object"])
+        article = articles.get(rel["article"])
+        if subject is not None and obj is not None and article is not None:
+            wanted.add((subject.pk, rel["kind"], obj.pk, article.pk))
+    stale = [
+        r.pk
+        for r in Relationship.objects.filter(article__in=list(articles.values())).only(
+            "id", "subject_id", "kind", "object_id", "article_id", "edited_fields"
+        )
+        if not r.edited_fields and (r.subject_id, r.kind, r.object_id, r.article_id) not in wanted
+    ]
+    if stale:
+        Relationship.objects.filter(pk__in=stale).delete()
+        stats["relationships_removed"] += len(stale)
 
 
 def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -> None:
@@ -290,10 +406,18 @@ def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -
                 f"quote not found in article {article.slug!r}"
             )
         existing = stored_rels.get((subject.pk, rel["kind"], obj.pk, article.pk))
+        if rel.get("second_quote") and rel["second_quote"] not in article.body:
+            raise IngestError(
+                f"catalogue: relationship {rel['subject']} {rel['kind']} {rel['object']}: "
+                f"second quote not found in article {article.slug!r}"
+            )
         fields = {
             "amount": rel.get("amount", ""),
             "period": rel.get("period", ""),
             "quote": rel["quote"],
+            "second_quote": rel.get("second_quote", ""),
+            "collective": bool(rel.get("collective", False)),
+            "context": rel.get("context", ""),
         }
         if existing is None:
             stored_rels[(subject.pk, rel["kind"], obj.pk, article.pk)] = (
@@ -310,6 +434,8 @@ def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -
             stats["relationships_left_alone"] += 1
         else:
             stats["relationships_unchanged"] += 1
+    _drop_corrected_relationships(data, by_slug, articles, merged, stats)
+    _locate_description_sources(data, by_slug, stats)
 
     for item in data["entities"]:
         history = item.get("status", [])
@@ -350,11 +476,10 @@ def sync_relationships(data: dict, by_slug: dict[str, Entity], stats: Counter) -
                 stats["statuses_updated"] += 1
             else:
                 stats["statuses_unchanged"] += 1
-        # The current status: the catalogue's, else the latest sourced claim; an editor's wins.
+        # The current status is derived from the sourced history (its latest claim), so the
+        # page's header and history agree; a program with no history keeps an editor's.
         # Only a program's own entry sets it: one merged into it would set it back and forth.
-        current = item.get("current_status") or (
-            max(history, key=lambda c: c.get("year") or 0)["status"] if history else ""
-        )
+        current = derived_status([(c["status"], c.get("year")) for c in history])
         if current and item["slug"] not in merged:
             row = programs.get(program.pk) or Program.objects.filter(pk=program.pk).first()
             if row and row.sync_from_import({"status": current})[0]:

@@ -35,7 +35,7 @@ from ..names.linker import Found, Linker, entity_names
 
 # Bump when the linking rules change in a way the catalogue's names do not show: every
 # article is then relinked by the next import.
-LINK_RULES = "1"
+LINK_RULES = "2"  # 2: context-bound and exact-case names, operator prefixes (issue 8)
 
 _TOKEN = re.compile(r"\w+")
 _WORD_CHAR = re.compile(r"\w")
@@ -78,6 +78,12 @@ class Finder:
             for w in words:
                 node = node.setdefault(w, {})
             node[_END] = True
+        # The keys by their first word (exact, or case-folded), for _starts.
+        self.by_word: dict[str, list[str]] = {}
+        self.by_folded_word: dict[str, list[str]] = {}
+        for keys, index in ((self.exact, self.by_word), (self.folded, self.by_folded_word)):
+            for key in keys:
+                index.setdefault(_TOKEN.match(key).group(), []).append(key)
 
     def _reach(self, text: str, at: int) -> int:
         """The most words a name starting at `at` can cover (0: none can start there)."""
@@ -97,17 +103,21 @@ class Finder:
         folded = text.casefold()
         if len(folded) != len(text):
             return None  # a character folds to several: offsets would not line up
+        # A key starts with a word character, so it can only open at the start of a run of
+        # them, whose first word must then be the key's own first word (a name of k words
+        # matches exactly k words): one pass over the words, a dict lookup each, instead of
+        # a scan of the text per key.
         out = []
-        for source, keys in ((text, self.exact), (folded, self.folded)):
-            for key in keys:
-                at = source.find(key)
-                while at >= 0:
-                    if (not at or not _WORD_CHAR.match(text, at - 1)) and (
-                        words := self._reach(text, at)
-                    ):
-                        out.append((at, words))
-                    at = source.find(key, at + 1)
-        out.sort()
+        exact, by_folded = self.by_word, self.by_folded_word
+        for m in _TOKEN.finditer(text):
+            at, end = m.span()
+            keys = exact.get(m.group(), ())
+            hit = any(text.startswith(k, at) for k in keys)
+            if not hit:
+                keys = by_folded.get(folded[at:end], ())
+                hit = any(folded.startswith(k, at) for k in keys)
+            if hit and (words := self._reach(text, at)):
+                out.append((at, words))
         return out
 
     def regions(self, text: str) -> list[tuple[int, int]] | None:
@@ -173,7 +183,9 @@ def linker_version(linker: Linker, names: dict[int, str] | None = None) -> str:
     only when this differs."""
     names = entity_names() if names is None else names
     h = hashlib.sha256(LINK_RULES.encode())
-    for n in sorted((n.text, n.entity_id, n.case_sensitive) for n in linker.names):
-        h.update(repr(n).encode())
+    # Every field of each Name: whether it is case-exact, context-bound or an operator's
+    # prefix depends on the entity's kind, not only on its text.
+    for n in sorted(repr(n) for n in linker.names):
+        h.update(n.encode())
     h.update(repr(sorted(names.items())).encode())
     return h.hexdigest()

@@ -194,13 +194,19 @@ def _article(
     )
 
 
-def read_text(path: Path) -> list[str]:
-    """The file's lines, or an IngestError naming the file and line of the first bad byte."""
+def read_bytes(path: Path) -> bytes:
     if not path.exists():
         raise IngestError(f"{path}: no such file")
     if not path.is_file():
         raise IngestError(f"{path}: not a file")
-    data = path.read_bytes()
+    return path.read_bytes()
+
+
+def read_text(path: Path, data: bytes | None = None) -> list[str]:
+    """The file's lines (of `data`, its bytes if already read), or an IngestError naming
+    the file and line of the first bad byte."""
+    if data is None:
+        data = read_bytes(path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -242,14 +248,14 @@ def load_manifest(path: Path) -> dict:
         raise IngestError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
 
 
-def read_plain(path: Path, manifest: dict) -> list[RawArticle]:
+def read_plain(path: Path, manifest: dict, data: bytes | None = None) -> list[RawArticle]:
     entries = manifest.get("seeds", {}).get(path.name)
     if entries is None:
         raise IngestError(
             f"{path}: no entry for {path.name!r} in the article manifest; add its articles' "
             "starting words and facts to fixtures/articles.json, or use the Markdown format"
         )
-    lines = read_text(path)
+    lines = read_text(path, data)
     starts: list[int] = []
     for n, entry in enumerate(entries, 1):
         anchor = entry.get("starts_with", "")
@@ -294,8 +300,8 @@ def read_plain(path: Path, manifest: dict) -> list[RawArticle]:
 _FRONT_KEYS = {"title", "published", "source_url", "publication", "dept", "slug", "facts_note"}
 
 
-def read_markdown(path: Path) -> list[RawArticle]:
-    lines = read_text(path)
+def read_markdown(path: Path, data: bytes | None = None) -> list[RawArticle]:
+    lines = read_text(path, data)
     articles: list[RawArticle] = []
     i = 0
     while i < len(lines):
@@ -363,7 +369,33 @@ def _paragraphs(lines: list[str]) -> list[str]:
     return out
 
 
-def read_path(path: Path, manifest: dict) -> list[RawArticle]:
-    if path.suffix.lower() in {".md", ".markdown"}:
-        return read_markdown(path)
-    return read_plain(path, manifest)
+def is_markdown(path: Path) -> bool:
+    return path.suffix.lower() in {".md", ".markdown"}
+
+
+def read_path(path: Path, manifest: dict, data: bytes | None = None) -> list[RawArticle]:
+    """The file's articles; `data`: its bytes, when already read (see fingerprint)."""
+    if is_markdown(path):
+        return read_markdown(path, data)
+    return read_plain(path, manifest, data)
+
+
+# Bump when a change to this module changes what a file reads as: every file is then read
+# again by the next import (ImportedFile.fingerprint).
+READ_RULES = "1"
+
+
+def fingerprint(path: Path, data: bytes, manifest: dict) -> str:
+    """Everything that decides what `path` reads as: its name and bytes, its manifest entry
+    and the publication (plain text), the reading rules and the limits they check. Equal
+    fingerprints read as equal articles (the importer skips such a file unparsed)."""
+    h = hashlib.sha256()
+    parts = [READ_RULES, path.name, str(settings.MAX_BODY_CHARS), repr(sorted(LIMITS.items()))]
+    if not is_markdown(path):
+        entries = manifest.get("seeds", {}).get(path.name)
+        parts += [json.dumps(entries, sort_keys=True), repr(manifest.get("publication", ""))]
+    for part in parts:
+        h.update(part.encode())
+        h.update(b"\x1f")
+    h.update(data)
+    return h.hexdigest()

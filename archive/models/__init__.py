@@ -12,7 +12,19 @@
 
 from .articles import Article
 from .curation import ArchiveState, Candidate, EntityRedirect, RelinkJob, Suppression
-from .entities import Agency, Alias, Contractor, Entity, EntityKind, Program, ProgramStatus
+from .entities import (
+    Agency,
+    Alias,
+    Contractor,
+    Entity,
+    EntityKind,
+    Organization,
+    Program,
+    ProgramStatus,
+    derived_status,
+)
+from .imports import ImportedFile as ImportedFile  # the import's own records
+from .imports import ImportRun as ImportRun
 from .links import Mention, Relationship
 
 __all__ = [
@@ -26,9 +38,11 @@ __all__ = [
     "EntityKind",
     "EntityRedirect",
     "Mention",
+    "Organization",
     "Program",
     "ProgramStatus",
     "Relationship",
     "RelinkJob",
     "Suppression",
+    "derived_status",
 ]

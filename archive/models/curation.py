@@ -15,6 +15,7 @@ class Candidate(models.Model):
         DEFINITION = "definition", "Inline definition"
         COMPANY = "company", "Company suffix"
         GOVERNMENT = "government", "Department/Office/Bureau name"
+        CONTEXT = "context", "Named by its context (a role, an appositive, a source)"
 
     name = models.CharField(max_length=300)
     # Case- and punctuation-folded name, so a rejection is remembered across spellings.

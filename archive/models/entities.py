@@ -10,12 +10,16 @@ class EntityKind(models.TextChoices):
     AGENCY = "agency", "Agency"
     CONTRACTOR = "contractor", "Contractor"
     PROGRAM = "program", "Program"
+    ORGANIZATION = "organization", "Organization"
 
     @property
     def plural(self):
-        return {"agency": "agencies", "contractor": "contractors", "program": "programs"}[
-            self.value
-        ]
+        return {
+            "agency": "agencies",
+            "contractor": "contractors",
+            "program": "programs",
+            "organization": "organizations",
+        }[self.value]
 
     @classmethod
     def from_plural(cls, plural):
@@ -46,6 +50,9 @@ class Entity(Curated):
         max_length=40, blank=True, help_text="Matched case-sensitively: ICE never matches “ice”."
     )
     description = models.TextField(blank=True)
+    # Where each sentence of the description comes from: [{"text", "article", "quote"}],
+    # the article by slug and the quote its whole sentence(s); shown as footnotes.
+    description_sources = models.JSONField(default=list, blank=True)
     reviewed = models.BooleanField(default=False, help_text="An editor has checked this entry.")
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
@@ -108,17 +115,39 @@ class Contractor(Entity):
         ordering = ["name"]
 
 
+class Organization(Entity):
+    """Watchdogs, advocacy groups, news outlets, legislatures and courts: who reports on,
+    oversees or rules on the agencies and their suppliers, but sells them nothing."""
+
+    KIND = EntityKind.ORGANIZATION
+
+    class Meta:
+        ordering = ["name"]
+
+
 class ProgramStatusChoice(models.TextChoices):
+    """Facts about a program's life, never opinions about it (a program thought illegal is
+    still active or ended)."""
+
     PROPOSED = "proposed", "Proposed"
-    PILOT = "pilot", "Pilot"
     ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
     ENDED = "ended", "Ended"
-    DISPUTED = "disputed", "Disputed"
+
+
+def derived_status(claims) -> str:
+    """The current status a sourced history gives: its latest claim, dated claims by year and
+    an undated one after them (it is known only to come after what it follows), each in the
+    order the history lists it. `claims`: (status, year) pairs in catalogue order."""
+    ordered = sorted(enumerate(claims), key=lambda nc: (nc[1][1] is None, nc[1][1] or 0, nc[0]))
+    return ordered[-1][1][0] if ordered else ""
 
 
 class Program(Entity):
     KIND = EntityKind.PROGRAM
     Status = ProgramStatusChoice
+    # Derived from the status history (derived_status) whenever there is one, so the page's
+    # header and its history never disagree; an editor sets it only for a program without one.
     status = models.CharField(max_length=20, choices=ProgramStatusChoice.choices, blank=True)
 
     class Meta:

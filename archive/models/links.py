@@ -83,6 +83,15 @@ class RelationshipKind(models.TextChoices):
     INVESTIGATES = "investigates", "investigates"
     USES = "uses", "uses"
     CONTRACTS_WITH = "contracts_with", "holds a contract with"
+    SETTLED_WITH = "settled_with", "reached a settlement with"
+
+
+class RelationshipContext(models.TextChoices):
+    """Where the quote's article names the parties the quote itself leaves unnamed."""
+
+    SENTENCE = "", "the quote"
+    PARAGRAPH = "paragraph", "the quote's paragraph"
+    PREVIOUS_PARAGRAPH = "previous paragraph", "the paragraph before the quote"
 
 
 class Relationship(Curated):
@@ -90,7 +99,8 @@ class Relationship(Curated):
 
     Kind = RelationshipKind
     # What the catalogue writes on an existing relationship (its ends and article identify it).
-    IMPORTED_FIELDS = ("amount", "period", "quote")
+    IMPORTED_FIELDS = ("amount", "period", "quote", "second_quote", "collective", "context")
+    Context = RelationshipContext
 
     subject = models.ForeignKey(
         "Entity", on_delete=models.CASCADE, related_name="relationships_out"
@@ -101,6 +111,23 @@ class Relationship(Curated):
     period = models.CharField(max_length=100, blank=True)
     article = models.ForeignKey("Article", on_delete=models.CASCADE, related_name="relationships")
     quote = models.TextField(help_text="The exact sentence in the article that states this.")
+    second_quote = models.TextField(
+        blank=True,
+        help_text="Another whole sentence of the same article, where the amount or period "
+        "the quote does not state is stated.",
+    )
+    collective = models.BooleanField(
+        default=False,
+        help_text="The sentence speaks of several parties together (“these companies … via "
+        "companies like …”) and does not say which of them did this with which.",
+    )
+    context = models.CharField(
+        max_length=20,
+        choices=RelationshipContext.choices,
+        blank=True,
+        help_text="Where the article names a party the quote refers to only as “the company”, "
+        "“these agencies”…",
+    )
 
     class Meta:
         ordering = ["subject__name", "kind", "object__name"]

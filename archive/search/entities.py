@@ -1,6 +1,8 @@
 """Entities named by a query: the cards shown above results, and "similar names"."""
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from .. import state
 from ..models import Entity, Mention
@@ -11,13 +13,27 @@ from .spelling import distance
 _linkers: dict[tuple, Linker] = {}
 
 
+_NO_KEY = object()
+# The archive's last change as the caller read it for this request (search(version=...)),
+# so one search reads it once, however many of its steps ask.
+_REQUEST_VERSION: ContextVar = ContextVar("archive_search_version", default=_NO_KEY)
+
+
 def _version():
     """The archive's last change: every save of an entity or an alias moves it (model
     signals), a rename included, which a count or a highest id would miss."""
-    return state.last_change()
+    version = _REQUEST_VERSION.get()
+    return state.last_change() if version is _NO_KEY else version
 
 
-_NO_KEY = object()
+@contextmanager
+def reading_version(version):
+    """Within this block, the steps of a search key their caches on `version`."""
+    token = _REQUEST_VERSION.set(version)
+    try:
+        yield
+    finally:
+        _REQUEST_VERSION.reset(token)
 
 
 def _linker(key=_NO_KEY) -> Linker:

@@ -14,10 +14,18 @@ from django.conf import settings
 from django.db import connections, router
 from django.db.models.functions import Substr
 
+from .. import state
 from ..models import Article, Entity, EntityKind, Mention
 from ..names.text import mark, words
 from .engine import Engine
-from .entities import acronyms, entities_in, entities_named, entity_names, similar_entities
+from .entities import (
+    acronyms,
+    entities_in,
+    entities_named,
+    entity_names,
+    reading_version,
+    similar_entities,
+)
 from .postgres import PostgresEngine
 from .query import AnyOf, Query, Term, parse
 from .results import SORTS, FacetValue, Filters, Hit, PageOutOfRange, Results
@@ -43,6 +51,9 @@ def get_engine(using: str | None = None) -> Engine:
         raise RuntimeError(f"No search engine for the {vendor!r} database") from None
 
 
+_UNREAD = object()
+
+
 def search(
     text: str = "",
     *,
@@ -52,10 +63,15 @@ def search(
     page_size: int = 20,
     with_facets: bool = True,
     with_highlights: bool = True,
+    version=_UNREAD,
 ) -> Results:
+    """`version`: the archive's last change if the caller has read it (a page has, for its
+    validators); else it is read once here."""
     filters = filters or Filters()
     engine = get_engine()
-    with engine.session():
+    if version is _UNREAD:
+        version = state.last_change()
+    with engine.session(), reading_version(version):
         query = parse_query(text)
         results = Results(
             query,

@@ -180,7 +180,9 @@ def article_detail(request, slug):
 @api_view
 @public_page
 def search(request):
-    _, results = run_search(request.GET, settings.SEARCH_PAGE_SIZE)
+    _, results = run_search(
+        request.GET, settings.SEARCH_PAGE_SIZE, version=archive_version(request)
+    )
     return JsonResponse(
         {
             "query": request.GET.get("q", ""),

@@ -60,7 +60,9 @@ def home(request):
 @public_page
 def search_page(request):
     try:
-        filterset, results = run_search(request.GET, settings.SEARCH_PAGE_SIZE)
+        filterset, results = run_search(
+            request.GET, settings.SEARCH_PAGE_SIZE, version=archive_version(request)
+        )
     except BadRequest as exc:
         return render(request, "archive/bad_request.html", {"message": str(exc)}, status=400)
     except PageOutOfRange:
@@ -79,7 +81,7 @@ def search_page(request):
             "base_query": params.urlencode(),
             "hidden_params": [
                 (name, value)
-                for name in ("agency", "contractor", "program", "publication")
+                for name in (*EntityKind.values, "publication")
                 for value in request.GET.getlist(name)
             ],
             "kinds": list(EntityKind),
@@ -93,7 +95,13 @@ def search_export(request):
     """The result set as CSV, for researchers: up to EXPORT_LIMIT rows in the requested
     order (relevance covers the search window; sort by date to export every match)."""
     try:
-        _, results = run_search(request.GET, EXPORT_LIMIT, with_facets=False, with_highlights=False)
+        _, results = run_search(
+            request.GET,
+            EXPORT_LIMIT,
+            with_facets=False,
+            with_highlights=False,
+            version=archive_version(request),
+        )
     except BadRequest as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     except PageOutOfRange:
@@ -106,26 +114,15 @@ def search_export(request):
     response["Content-Disposition"] = 'attachment; filename="archive-search.csv"'
     response["X-Total-Matches"] = str(results.total)
     writer = csv.writer(response)
+    # One column per kind of entity (agencies, contractors, programs, organizations).
     writer.writerow(
         csv_row(
-            [
-                "title",
-                "published",
-                "publication",
-                "source_url",
-                "archive_url",
-                "agencies",
-                "contractors",
-                "programs",
-            ]
+            ["title", "published", "publication", "source_url", "archive_url"]
+            + [k.plural for k in EntityKind]
         )
     )
     for hit in results.hits:
         a = hit.article
-        by_kind = {
-            k.value: "; ".join(e.short_name for e in hit.entities if e.kind == k)
-            for k in EntityKind
-        }
         writer.writerow(
             csv_row(
                 [
@@ -134,10 +131,8 @@ def search_export(request):
                     a.publication,
                     a.source_url,
                     request.build_absolute_uri(a.get_absolute_url()),
-                    by_kind["agency"],
-                    by_kind["contractor"],
-                    by_kind["program"],
                 ]
+                + ["; ".join(e.short_name for e in hit.entities if e.kind == k) for k in EntityKind]
             )
         )
     return response

@@ -14,6 +14,7 @@ the spelling vocabulary's query (ts_stat over an unqualified table name) cannot 
 """
 
 import re
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -234,15 +235,21 @@ def restore_postgresql(path: Path, wait: int) -> str:
                     apply.stdin.close()
                 except BrokenPipeError:
                     pass
+                # Nobody reads pg_restore's output any more: closing our end makes a
+                # pg_restore still writing (psql stopped at an error) fail at once on the
+                # broken pipe, instead of blocking on a full pipe and this wait with it.
+                script.stdout.close()
                 script.wait()
                 apply.wait()
             messages = []
             for f in (restore_err, psql_err):
                 f.seek(0)
                 messages.append(f.read().decode(errors="replace"))
-    if script.returncode != 0:
+    # pg_restore ended by the broken pipe (SIGPIPE) only because psql had stopped first:
+    # psql's error is the one to report.
+    if script.returncode not in (0, -signal.SIGPIPE):
         raise CommandError(f"pg_restore failed, nothing was replaced: {last_line(messages[0])}")
-    if apply.returncode != 0:
+    if apply.returncode != 0 or script.returncode != 0:
         raise CommandError(f"Restore failed, nothing was replaced: {last_line(messages[1])}")
     return describe_pg() + note
 

@@ -27,7 +27,7 @@ from django.core.management.base import BaseCommand, CommandError
 from archive.models import Article, Entity
 from archive.search import Filters, PageOutOfRange, search
 
-KINDS = ("agency", "contractor", "program")
+KINDS = ("agency", "contractor", "program", "organization")
 
 
 class UnknownEntity(Exception):

@@ -251,8 +251,17 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "archive",
         "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "5000"))},
-    }
+    },
+    # Rendered public answers (views/caching.py), keyed by URL and the ETag: a repeat
+    # reader of a page, a search or an API answer costs one query. Bounded: at most
+    # PAGE_CACHE_ENTRIES answers of at most 256 KB each, per process.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("PAGE_CACHE_ENTRIES", "500"))},
+    },
 }
+PAGE_KEEP_SECONDS = 24 * 3600  # a bound on memory use; freshness comes from the key
 # An entity page lists this many articles per page, and no page past ENTITY_MAX_PAGES (the
 # year and "named with" filters narrow further): an OFFSET that deep costs as much as a scan.
 ENTITY_PAGE_SIZE = 20

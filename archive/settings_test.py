@@ -15,4 +15,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # commits, so the archive's last change (the cache key) does not move and a kept value would
 # be stale. Every page is therefore measured cold, its worst case; tests/test_server.py turns a
 # real cache on to test state.remember() itself.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    "pages": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+}

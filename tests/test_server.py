@@ -606,3 +606,49 @@ def test_a_page_shows_the_change_that_moved_the_archive(settings, client, seeded
     )
     state.touch()  # what the import and the model signals do once the change commits
     assert "Named in <strong>11</strong> articles." in client.get("/agencies/ice/").content.decode()
+
+
+# -- rendered answers kept per URL until the archive changes (views/caching.py) --------------
+PAGES_CACHE = {
+    "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"},
+    "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kept"},
+}
+
+
+@pytest.mark.parametrize(
+    "url", ["/", "/agencies/ice/", "/search/?q=ICE", "/api/entities/agency/ice/", "/feed/"]
+)
+def test_a_repeat_reader_gets_the_kept_answer_for_one_query(settings, client, seeded, url):
+    settings.CACHES = PAGES_CACHE
+    state.touch()
+    first = client.get(url)
+    with CaptureQueriesContext(connection) as ctx:
+        again = client.get(url)
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert len(ctx.captured_queries) == 1  # the archive's last change, for the key
+
+
+def test_a_kept_answer_is_not_served_after_the_archive_changes(settings, client, seeded):
+    settings.CACHES = PAGES_CACHE
+    state.touch()
+    assert b"Named in <strong>10</strong> articles." in client.get("/agencies/ice/").content
+    article = m.Article.objects.create(title="One more", slug="one-more-ice", body="ICE again.")
+    m.Mention.objects.create(
+        article=article, entity=m.Entity.objects.get(slug="ice"), spans=[[0, 3]]
+    )
+    assert b"Named in <strong>10</strong>" in client.get("/agencies/ice/").content  # kept
+    state.touch()  # what an import or an editor's save does once it commits
+    assert b"Named in <strong>11</strong> articles." in client.get("/agencies/ice/").content
+
+
+def test_answers_that_must_not_be_kept_are_not(settings, client, seeded):
+    from django.core.cache import caches
+
+    settings.CACHES = PAGES_CACHE
+    caches["pages"].clear()
+    state.touch()
+    client.get("/exports/articles.jsonl")  # streamed
+    client.get("/no-such-page/")  # not a 200
+    client.head("/agencies/ice/")  # not a GET
+    assert caches["pages"]._cache == {}

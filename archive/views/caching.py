@@ -26,7 +26,8 @@ from functools import cache, wraps
 from pathlib import Path
 
 from django.conf import settings
-from django.utils.cache import patch_cache_control
+from django.core.cache import caches
+from django.utils.cache import has_vary_header, patch_cache_control
 from django.utils.http import http_date
 from django.views.decorators.http import condition
 
@@ -123,10 +124,59 @@ def cache_headers(response):
     return response
 
 
+PAGE_CACHE = "pages"
+# A rendered answer kept only when it is this small or smaller: pages, API answers and feeds;
+# never a 10,000-row export.
+PAGE_CACHE_MAX_BYTES = 256 * 1024
+
+
+def _page_key(request) -> str | None:
+    """The answer's identity: its whole URL (the API's and feeds' absolute links carry the
+    host and scheme) under the ETag, which names the archive's last change and the release.
+    None when there is nothing recorded to key on yet."""
+    _, etag = validators(request)
+    if etag is None:
+        return None
+    url = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    return "page:" + hashlib.sha256(f"{etag}|{url}".encode()).hexdigest()
+
+
+def _kept(view):
+    """The view's answer, rendered once per URL and archive version in this process and
+    read back after (settings.CACHES["pages"]). Exactly as fresh as the ETag it is keyed on:
+    any change of the archive or of the code moves the key. Only plain public answers are
+    kept: a 200 that sets no cookie, does not vary by cookie and is not streamed."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        key = _page_key(request) if request.method == "GET" else None
+        pages = caches[PAGE_CACHE]
+        if key is not None:
+            kept = pages.get(key)
+            if kept is not None:
+                return kept
+        response = view(request, *args, **kwargs)
+        if getattr(response, "is_rendered", True) is False:
+            response.render()  # a TemplateResponse (the sitemaps): its bytes are what is kept
+        if (
+            key is not None
+            and response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not has_vary_header(response, "Cookie")
+            and len(response.content) <= PAGE_CACHE_MAX_BYTES
+        ):
+            pages.set(key, response, settings.PAGE_KEEP_SECONDS)
+        return response
+
+    return wrapper
+
+
 def public_page(view):
     """A public page, feed or API view: 304 when the client's copy is current, validators
-    and Cache-Control on every answer (304 included)."""
-    conditional = condition(etag_func=_etag, last_modified_func=_last_modified)(view)
+    and Cache-Control on every answer (304 included), and the rendered answer kept for the
+    next reader of the same URL until the archive changes."""
+    conditional = condition(etag_func=_etag, last_modified_func=_last_modified)(_kept(view))
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):

@@ -580,6 +580,7 @@ def test_caching_costs_one_query(client, seeded, url, monkeypatch):
 
 
 # -- the aggregates are kept until the archive changes (state.remember) ------------------------
+# The aggregates kept (state.remember); no "pages" cache, so whole answers are not kept.
 LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}}
 
 

@@ -149,8 +149,10 @@ def _kept(view):
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        key = _page_key(request) if request.method == "GET" else None
-        pages = caches[PAGE_CACHE]
+        # A deployment whose CACHES names no "pages" cache keeps nothing (and never fails).
+        keeping = request.method == "GET" and PAGE_CACHE in settings.CACHES
+        key = _page_key(request) if keeping else None
+        pages = caches[PAGE_CACHE] if key is not None else None
         if key is not None:
             kept = pages.get(key)
             if kept is not None:

@@ -8,10 +8,14 @@ connection of the parent (which may point at the dev database) is ever used for 
 """
 
 import os
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
+
+from django.conf import settings
 
 BENCH_DB_NAME = "archive_bench"
 
@@ -35,6 +39,27 @@ class BenchDatabase:
         with _pg_admin(self.admin_url) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB_NAME}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{BENCH_DB_NAME}"')
+
+    def run_child(self, command: str, opts: dict, names, stderr) -> int:
+        """Create this database, run `manage.py <command> --child` in it (the option
+        `names` passed on, and --json), then drop it unless opts["keep"]: what every bench
+        command's parent does. Returns the child's exit status."""
+        stderr.write(f"Bench database: {self.describe()}")
+        self.create()
+        cmd = [sys.executable, str(settings.BASE_DIR / "manage.py"), command, "--child"]
+        for name in names:
+            cmd += [f"--{name}", str(opts[name])]
+        if opts["json"]:
+            cmd.append("--json")
+        env = {**os.environ, "DATABASE_URL": self.url}
+        try:
+            sys.stdout.flush()
+            return subprocess.call(cmd, env=env, cwd=settings.BASE_DIR)
+        finally:
+            if opts["keep"]:
+                stderr.write(f"Kept: {self.describe()} (DATABASE_URL={self.url})")
+            else:
+                self.drop()
 
     def drop(self) -> None:
         if self.vendor == "sqlite":

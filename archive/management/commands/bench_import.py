@@ -16,8 +16,6 @@ longest it waited for the write lock is reported with the import's own transacti
 
 import json as jsonlib
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -56,22 +54,8 @@ class Command(BaseCommand):
             bench = import_bench_database(opts["database_url"], opts["articles"])
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        self.stderr.write(f"Bench database: {bench.describe()}")
-        bench.create()
-        cmd = [sys.executable, str(settings.BASE_DIR / "manage.py"), "bench_import", "--child"]
-        for name in ("articles", "words", "seed"):
-            cmd += [f"--{name}", str(opts[name])]
-        if opts["json"]:
-            cmd.append("--json")
-        env = {**os.environ, "DATABASE_URL": bench.url}
-        try:
-            self.stdout.flush()
-            rc = subprocess.call(cmd, env=env, cwd=settings.BASE_DIR)
-        finally:
-            if opts["keep"]:
-                self.stderr.write(f"Kept: {bench.describe()} (DATABASE_URL={bench.url})")
-            else:
-                bench.drop()
+        self.stdout.flush()
+        rc = bench.run_child("bench_import", opts, ("articles", "words", "seed"), self.stderr)
         if rc:
             raise CommandError(f"The benchmark failed (exit status {rc}).")
 

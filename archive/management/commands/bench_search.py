@@ -11,9 +11,6 @@ fixed set of queries through the search page and through the engine alone.
 """
 
 import io
-import os
-import subprocess
-import sys
 import time
 
 from django.conf import settings
@@ -86,27 +83,13 @@ class Command(BaseCommand):
             bench = bench_database(opts["database_url"], opts["articles"])
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        self.stderr.write(f"Bench database: {bench.describe()}")
-        bench.create()
-        cmd = [
-            sys.executable,
-            str(settings.BASE_DIR / "manage.py"),
+        self.stdout.flush()
+        rc = bench.run_child(
             "bench_search",
-            "--child",
-        ]
-        for name in ("articles", "words", "seed", "repeat", "batch", "budget"):
-            cmd += [f"--{name}", str(opts[name])]
-        if opts["json"]:
-            cmd.append("--json")
-        env = {**os.environ, "DATABASE_URL": bench.url}
-        try:
-            self.stdout.flush()
-            rc = subprocess.call(cmd, env=env, cwd=settings.BASE_DIR)
-        finally:
-            if opts["keep"]:
-                self.stderr.write(f"Kept: {bench.describe()} (DATABASE_URL={bench.url})")
-            else:
-                bench.drop()
+            opts,
+            ("articles", "words", "seed", "repeat", "batch", "budget"),
+            self.stderr,
+        )
         if rc:
             raise CommandError(f"The benchmark failed (exit status {rc}).")
 

@@ -11,6 +11,7 @@ matching (a FilterSet queryset cannot express FTS5 MATCH or bm25 ranking).
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 
 from .models import Article, Entity, EntityKind
 from .search import SORTS, Filters
@@ -23,6 +24,20 @@ def _entity_filter(kind: EntityKind):
         label=kind.plural.capitalize(),
         method="noop",
     )
+
+
+class SearchForm(forms.Form):
+    def clean(self):
+        data = super().clean()
+        after, before = data.get("published_after"), data.get("published_before")
+        if after and before and after > before:
+            # Said plainly: an empty result list would look like "nothing was reported".
+            raise ValidationError(
+                f'The dates are reversed: "from" ({after:%-d %B %Y}) is after "to" '
+                f"({before:%-d %B %Y}), so no article can match. Swap them to search between "
+                "those dates."
+            )
+        return data
 
 
 class SearchFilterSet(django_filters.FilterSet):
@@ -45,6 +60,7 @@ class SearchFilterSet(django_filters.FilterSet):
     class Meta:
         model = Article
         fields: list[str] = []
+        form = SearchForm
 
     def noop(self, queryset, name, value):
         return queryset
@@ -64,4 +80,25 @@ class SearchFilterSet(django_filters.FilterSet):
         }
 
     def errors_text(self) -> str:
-        return "; ".join(f"{field}: {' '.join(errs)}" for field, errs in self.form.errors.items())
+        return "; ".join(
+            " ".join(errs) if field == "__all__" else f"{field}: {' '.join(errs)}"
+            for field, errs in self.form.errors.items()
+        )
+
+    def active_filters(self) -> list[tuple[str, str, str]]:
+        """The chosen filters as (parameter, value, label), labels in words a reader knows:
+        the entity's name, not its address."""
+        data = self.form.cleaned_data
+        chosen = [
+            (kind.value, e.slug, f"{kind.label}: {e.name}")
+            for kind in EntityKind
+            for e in data.get(kind.value) or []
+        ]
+        if data.get("publication"):
+            chosen.append(
+                ("publication", data["publication"], f"Publication: {data['publication']}")
+            )
+        for name, word in (("published_after", "From"), ("published_before", "To")):
+            if data.get(name):
+                chosen.append((name, self.data.get(name), f"{word} {data[name]:%-d %B %Y}"))
+        return chosen

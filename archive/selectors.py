@@ -128,6 +128,10 @@ class ArticlePage:
     related: list[RelatedArticle]
     relationships: list[Relationship] = field(default_factory=list)
 
+    @property
+    def entity_count(self) -> int:
+        return sum(len(group.items) for group in self.entities_by_kind)
+
 
 def article_page(slug: str) -> ArticlePage | None:
     article = Article.objects.filter(slug=slug).first()

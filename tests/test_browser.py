@@ -111,3 +111,89 @@ def test_the_pages_follow_the_systems_colour_scheme(browser_page, scheme, dark):
     for selector in ("body", ".meta", "a.mention"):
         color, _ = page.eval_on_selector(selector, style)
         assert _contrast(color, bg) >= 4.5, (scheme, selector, color, bg)
+
+
+@pytest.mark.parametrize(
+    "url, facet",
+    [
+        ("/search/?agency=ice", "DHS"),
+        ("/search/?q=ICE&agency=hsi", "CBP"),
+        ("/search/?q=ICE", "CLEAR"),
+    ],
+)
+def test_a_facet_number_is_what_a_click_gives(browser_page, url, facet):
+    """The report: on ?agency=ice the sidebar said "DHS 3" and a click gave 10 results."""
+    page, base = browser_page
+    page.goto(base + url)
+    item = page.locator(".facets li", has=page.get_by_role("link", name=facet, exact=True))
+    number = int(item.locator(".n").inner_text())
+    item.get_by_role("link", name=facet, exact=True).click()
+    page.wait_for_load_state()
+    summary = page.locator("p.summary").inner_text()
+    assert f"of {number} article" in summary, (url, facet, number, summary)
+
+
+def _overflow(page) -> int:
+    return page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+
+
+PHONE_PAGES = [
+    "/",
+    "/search/?q=ICE&agency=ice",
+    article_url(UTILITY),
+    "/agencies/ice/",
+    "/agencies/",
+]
+
+
+@pytest.mark.parametrize("width", [360, 390])
+@pytest.mark.parametrize("url", PHONE_PAGES)
+def test_phone_pages_fit_the_screen(browser_page, url, width):
+    page, base = browser_page
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(base + url)
+    assert _overflow(page) <= 0, (url, width)
+    # The sections of the site are one line (it scrolls sideways), not three.
+    nav = page.locator("header.site nav").bounding_box()
+    link = page.locator("header.site nav a").first.bounding_box()
+    assert nav["height"] < 2 * link["height"], nav
+
+
+def test_on_a_phone_the_filters_come_first_and_folded(browser_page):
+    page, base = browser_page
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(base + "/search/?q=ICE")
+    panel = page.locator("details.filter-panel")
+    first_hit = page.locator("ol.hits li.hit").first
+    assert panel.bounding_box()["y"] < first_hit.bounding_box()["y"]
+    assert panel.get_attribute("open") is None
+    assert not page.locator(".facets .facet-agency").is_visible()
+    panel.locator("> summary").click()
+    assert page.locator(".facets .facet-agency").is_visible()
+    page.locator(".facets a", has_text="CLEAR").click()
+    page.wait_for_url("**program=clear**")
+    assert page.locator("ol.hits li.hit").count() == 2
+
+
+def test_on_a_desktop_the_filters_sit_beside_the_results(browser_page):
+    page, base = browser_page
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto(base + "/search/?q=ICE")
+    assert page.locator("details.filter-panel").get_attribute("open") is not None
+    assert not page.locator("details.filter-panel > summary").is_visible()
+    facets = page.locator(".facets .facet-agency").bounding_box()
+    first_hit = page.locator("ol.hits li.hit").first.bounding_box()
+    assert facets["x"] > first_hit["x"] + first_hit["width"] - 1
+    assert facets["y"] < first_hit["y"] + first_hit["height"]
+
+
+def test_on_a_phone_an_articles_entities_come_before_its_text_folded(browser_page):
+    page, base = browser_page
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(base + article_url(UTILITY))
+    panel = page.locator("details.entity-panel")
+    assert panel.bounding_box()["y"] < page.locator("#p-1").bounding_box()["y"]
+    assert panel.get_attribute("open") is None
+    panel.locator("> summary").click()
+    page.locator(".entity-panel a", has_text="Thomson Reuters").first.click()
+    page.wait_for_url("**/contractors/thomson-reuters/")

@@ -331,8 +331,53 @@ def test_facet_counts_follow_query_and_filters(seeded):
     assert facet(r, "agency")["ice"] == 2
     assert facet(r, "contractor")["thomson-reuters"] == 2
     r = search("ICE", filters=entity_filter(agency=["hsi"]))
-    assert facet(r, "agency")["ice"] == 3
+    # Agencies are OR-ed: with HSI chosen, a click on ICE gives the articles naming HSI or
+    # ICE (all ten); the selected HSI shows the articles that name it.
+    assert facet(r, "agency")["ice"] == 10
+    assert facet(r, "agency")["hsi"] == 3
+    assert facet(r, "contractor")["thomson-reuters"] == 1  # other kinds: AND (the Wyden article)
     assert [f.value for f in r.facets["agency"] if f.selected] == ["hsi"]
+
+
+# A facet value's count is the number of results a click on it gives (disjunctive
+# faceting), whatever is already chosen: (query, chosen filters).
+CLICK_CASES = [
+    ("", {}),
+    ("ICE", {}),
+    ("", {"agency": ["ice"]}),
+    ("ICE", {"agency": ["hsi"]}),
+    ("ICE", {"agency": ["hsi", "cbp"]}),
+    ("data", {"agency": ["ice"], "contractor": ["thomson-reuters"]}),
+    ("", {"contractor": ["equifax", "nctue"], "program": ["clear"]}),
+    ("", {"contractor": ["amazon", "google", "microsoft"]}),
+    ("surveillance", {"program": ["clear"]}),
+]
+
+
+def _toggled(filters: Filters, kind: str, entity_id: int) -> Filters:
+    ids = list(filters.entity_ids.get(kind, []))
+    ids = [i for i in ids if i != entity_id] if entity_id in ids else ids + [entity_id]
+    return Filters(entity_ids={**filters.entity_ids, kind: ids})
+
+
+@pytest.mark.parametrize("text, chosen", CLICK_CASES)
+def test_a_facet_count_is_what_a_click_gives(seeded, text, chosen):
+    filters = entity_filter(**chosen)
+    r = search(text, filters=filters)
+    checked = 0
+    for kind, values in r.facets.items():
+        for f in values + r.more_facets.get(kind, []):
+            if f.selected:
+                # A selected value's count: how many of the results name it.
+                names_it = search(text, filters=Filters(
+                    entity_ids={**filters.entity_ids, kind: [f.entity.id]}
+                ))
+                assert f.count == names_it.total, (kind, f.value)
+                continue
+            clicked = search(text, filters=_toggled(filters, kind, f.entity.id), page_size=1)
+            assert f.count == clicked.total, (kind, f.value)
+            checked += 1
+    assert checked
 
 
 @pytest.mark.parametrize("text", ["", "ICE", "Reuters"])

@@ -329,7 +329,9 @@ class Engine:
     def exists(self, query: Query) -> bool:
         return bool(self.fetch(*self.exists_sql(query)))
 
-    def facet_counts(self, ids: list[int]) -> tuple[dict[int, int], dict[str, int]]:
+    def facet_counts(
+        self, ids: list[int], publications: bool = True
+    ) -> tuple[dict[int, int], dict[str, int]]:
         """Entity and publication counts over these article ids: one grouped query each (the
         ids already satisfy the query and the filters)."""
         if not ids:
@@ -341,12 +343,29 @@ class Engine:
             f"WHERE {Mention.visible_sql('m')} AND {mclause} GROUP BY m.entity_id",
             mparams,
         )
+        if not publications:
+            return dict(entities), {}
         publications = self.fetch(
             "SELECT a.publication, COUNT(*) FROM archive_article a "
             f"WHERE a.publication <> '' AND {aclause} GROUP BY a.publication",
             aparams,
         )
         return dict(entities), dict(publications)
+
+    def articles_naming(self, ids: list[int], entity_ids: list[int]) -> list[int]:
+        """Which of these article ids name any of these entities (visible mentions)."""
+        if not ids or not entity_ids:
+            return []
+        clause, params = self.ids("m.article_id", ids)
+        marks = ", ".join(["%s"] * len(entity_ids))
+        return [
+            r[0]
+            for r in self.fetch(
+                f"SELECT DISTINCT m.article_id FROM archive_mention m WHERE {clause} "
+                f"AND {Mention.visible_sql('m')} AND m.entity_id IN ({marks})",
+                params + list(entity_ids),
+            )
+        ]
 
     def suggest(self, query: Query) -> list[str]:
         """One "did you mean": the whole query with each unknown word replaced by the

@@ -113,6 +113,8 @@ class Results:
     hits: list[Hit] = field(default_factory=list)
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     publications: list[FacetValue] = field(default_factory=list)
+    # Facet values past the first FACET_LIMIT of each kind, for a "show all" (bounded).
+    more_facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     entities: list[Entity] = field(default_factory=list)  # entities the query names: cards
     suggestions: list[str] = field(default_factory=list)
     similar_entities: list[Entity] = field(default_factory=list)

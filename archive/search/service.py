@@ -32,6 +32,8 @@ from .results import SORTS, FacetValue, Filters, Hit, PageOutOfRange, Results
 from .sqlite import SqliteEngine
 
 FACET_LIMIT = 12
+# How many more values of a kind a facet's "show all" lists (bounded, like every page).
+FACET_MAX = 200
 # Characters of a body read for the plain lead shown when a hit has no marked snippet.
 LEAD_CHARS = 2000
 # Where an entity's first mention is, for a mention that records no place.
@@ -91,7 +93,9 @@ def search(
             engine, mark_query(query, results.entities), ids, results.entities, with_highlights
         )
         if with_facets:
-            results.facets, results.publications = facets(engine, window_ids, filters)
+            results.facets, results.publications, results.more_facets = facets(
+                engine, query, filters, window_ids
+            )
         if results.total == 0 and not query.is_empty:
             results.suggestions = engine.suggest(query)
             results.similar_entities = similar_entities(text)
@@ -303,27 +307,74 @@ def hits(
 
 
 def facets(
-    engine: Engine, window_ids: list[int], filters: Filters
-) -> tuple[dict[str, list[FacetValue]], list[FacetValue]]:
-    """Entity facets (the top FACET_LIMIT of each kind, plus any selected value) and
-    publications, counted over the window in one grouped query each."""
+    engine: Engine, query: Query, filters: Filters, window_ids: list[int]
+) -> tuple[dict[str, list[FacetValue]], list[FacetValue], dict[str, list[FacetValue]]]:
+    """Entity facets and publications, each count the number of results a click on it
+    gives (disjunctive faceting), counted over the window in grouped queries:
+
+    - a kind with nothing selected: a click adds an AND, so the count is how many of the
+      current results name the value;
+    - a kind with values selected (its values are OR-ed): the counts ignore that kind's own
+      selection, and a click on another value gives the articles that name a selected value
+      or it, so that is its count; a selected value shows how many results name it;
+    - publications (one at a time): a click replaces the choice, so each count ignores it.
+
+    The top FACET_LIMIT values of each kind (plus any selected value) are shown; the rest, up
+    to FACET_MAX, are in `more` for a "show all"."""
     counts, pubs = engine.facet_counts(window_ids)
+    entity_counts = {k.value: dict(counts) for k in EntityKind}  # kind -> counts it shows
     selected = {i for ids in filters.entity_ids.values() for i in ids}
-    entities = Entity.objects.in_bulk(list(counts))
-    # Ties broken by label (then id), so the cut and the order never depend on the database.
-    top = sorted(entities.values(), key=lambda e: (-counts[e.id], e.short_name.lower(), e.id))
+    for kind, chosen in filters.entity_ids.items():
+        if chosen:
+            entity_counts[kind] = _click_counts(engine, query, filters, kind, chosen)
+    if filters.publication:
+        _, pubs = engine.facet_counts(_window_without(engine, query, filters, publication=""))
+    shown = {i for c in entity_counts.values() for i in c}
+    entities = Entity.objects.in_bulk(list(shown))
     by_kind: dict[str, list[FacetValue]] = {k.value: [] for k in EntityKind}
-    for e in top:
-        bucket = by_kind[e.kind]
-        if len(bucket) < FACET_LIMIT or e.id in selected:
-            bucket.append(FacetValue(e, e.short_name, e.slug, counts[e.id], e.id in selected))
-    for bucket in by_kind.values():  # a selected value past the cut keeps its place
-        bucket.sort(key=lambda f: (-f.count, f.label.lower(), f.entity.id))
+    more: dict[str, list[FacetValue]] = {k.value: [] for k in EntityKind}
+    for kind, kind_counts in entity_counts.items():
+        values = [
+            FacetValue(e, e.short_name, e.slug, kind_counts[e.id], e.id in selected)
+            for i in kind_counts
+            if (e := entities.get(i)) is not None and e.kind == kind
+        ]
+        # Ties broken by label (then id), so the cut and the order never depend on the
+        # database.
+        values.sort(key=lambda f: (-f.count, f.label.lower(), f.entity.id))
+        for f in values:
+            if len(by_kind[kind]) < FACET_LIMIT or f.selected:  # a selected value keeps its place
+                by_kind[kind].append(f)
+            elif len(more[kind]) < FACET_MAX:
+                more[kind].append(f)
     publications = [
         FacetValue(None, p, p, n, p == filters.publication)
         for p, n in sorted(pubs.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
-    return by_kind, publications
+    return by_kind, publications, more
+
+
+def _window_without(engine: Engine, query: Query, filters: Filters, **changes) -> list[int]:
+    """The newest-window ids of the matches under `filters` with `changes` made."""
+    others = replace(filters, **changes)
+    total = engine.count(query, others)
+    return engine.window_ids(query, others, settings.SEARCH_WINDOW, total) if total else []
+
+
+def _click_counts(
+    engine: Engine, query: Query, filters: Filters, kind: str, chosen: list[int]
+) -> dict[int, int]:
+    """For a kind whose values `chosen` are OR-ed: over the matches of every other filter,
+    a selected value's own count and, for any other value, how many articles name a chosen
+    value or it (what a click that adds it gives)."""
+    ids = _window_without(engine, query, filters, entity_ids={**filters.entity_ids, kind: []})
+    if not ids:
+        return {}
+    own, _ = engine.facet_counts(ids, publications=False)
+    having = set(engine.articles_naming(ids, chosen))
+    extra, _ = engine.facet_counts([i for i in ids if i not in having], publications=False)
+    chosen_set = set(chosen)
+    return {e: (n if e in chosen_set else len(having) + extra.get(e, 0)) for e, n in own.items()}
 
 
 def after_import() -> None:

@@ -1,4 +1,5 @@
 import csv
+from datetime import date
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -64,7 +65,12 @@ def search_page(request):
             request.GET, settings.SEARCH_PAGE_SIZE, version=archive_version(request)
         )
     except BadRequest as exc:
-        return render(request, "archive/bad_request.html", {"message": str(exc)}, status=400)
+        return render(
+            request,
+            "archive/bad_request.html",
+            {"message": str(exc), "fix": _swapped_dates(request.GET)},
+            status=400,
+        )
     except PageOutOfRange:
         raise Http404("That page of results does not exist.") from None
     except SearchTimeout:
@@ -85,8 +91,24 @@ def search_page(request):
                 for value in request.GET.getlist(name)
             ],
             "kinds": list(EntityKind),
+            "active_filters": filterset.active_filters(),
         },
     )
+
+
+def _swapped_dates(params) -> str:
+    """The query string with "from" and "to" swapped, when both are ISO dates (as the date
+    inputs send them) and reversed; else ""."""
+    after, before = params.get("published_after", ""), params.get("published_before", "")
+    try:
+        if not date.fromisoformat(after) > date.fromisoformat(before):
+            return ""
+    except ValueError:
+        return ""
+    fixed = params.copy()
+    fixed["published_after"], fixed["published_before"] = before, after
+    fixed.pop("page", None)
+    return fixed.urlencode()
 
 
 @require_safe

@@ -1,0 +1,13 @@
+// The only script of the public pages, and optional: every page works without it.
+// Panels marked data-open-wide (search filters, an article's entity list) are collapsed
+// on a phone, where they sit above the text, and open beside it on a wider screen.
+(function () {
+  var wide = window.matchMedia("(min-width: 801px)");
+  function place() {
+    document.querySelectorAll("details[data-open-wide]").forEach(function (panel) {
+      panel.open = wide.matches;
+    });
+  }
+  place();
+  wide.addEventListener("change", place);
+})();

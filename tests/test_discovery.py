@@ -191,6 +191,15 @@ def test_acronyms_defined_in_one_article_are_suggested_where_used_bare():
         ("The Office of the Inspector General declined to comment.", []),
         ("Google and Microsoft sold cloud services.", []),
         ("The Trump Administration expanded the program.", []),
+        # A name and its bare acronym, used twice: one body (this text once crashed the
+        # import: the second bare use met the first one's folded-away place).
+        (
+            "It’s an illegal collection, as the EFF explains: Melvin, a spokesperson for CBP, "
+            "said the agency could not comment on pending litigation. According to internal "
+            "emails, Electronic Frontier Foundation expanded the program last year. It’s an "
+            "illegal collection, as the EFF explains: All recordings will be saved.",
+            ["Electronic Frontier Foundation"],
+        ),
     ],
 )
 def test_discovery_rows(text, expected):

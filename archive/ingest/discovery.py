@@ -667,14 +667,16 @@ def find(text: str, defined: dict[str, str] | None = None) -> list[CandidateName
         kept.append(c)
     # A bare acronym ("the TSA said") that abbreviates a name found in the article
     # ("Transportation Security Administration") is that name's acronym, not a second body.
+    # (Each bare use of it: "as the EFF explains" twice is still the one body.)
     for i, c in enumerate(kept):
-        if c.reason == "context" and c.acronym and c.name == c.acronym:
+        if c is not None and c.reason == "context" and c.acronym and c.name == c.acronym:
             for j, other in enumerate(kept):
-                if (
-                    not other.acronym
-                    and other.name != c.name
-                    and _acronym_fits(other.name, c.acronym)
-                ):
+                if other is None or other.name == c.name:  # None: already folded
+                    continue
+                if other.acronym == c.acronym:
+                    kept[i] = None
+                    break
+                if not other.acronym and _acronym_fits(other.name, c.acronym):
                     kept[j] = replace(other, acronym=c.acronym)
                     kept[i] = None
                     break

@@ -22,7 +22,7 @@ the start of the text), covers as many words as the longest name that can start 
 extends to the next whitespace (so a closing ")" or a final "." belongs to it and the
 lookahead sees what it sees in the whole text), and regions separated only by a gap that
 could be a definition's are joined. Linker.find over each region then finds exactly what it
-finds in the whole text (tests/test_import_speed.py compares the two on every seed and on
+finds in the whole text (tests/test_import_bulk.py compares the two on every seed and on
 a generated corpus).
 """
 
@@ -84,6 +84,10 @@ class Finder:
         for keys, index in ((self.exact, self.by_word), (self.folded, self.by_folded_word)):
             for key in keys:
                 index.setdefault(_TOKEN.match(key).group(), []).append(key)
+        # The same first words as two regexes, so the scan for them runs in C and Python
+        # sees only the words that open some name (tens an article, not every word).
+        self.exact_words = _words_pattern(self.by_word)
+        self.folded_words = _words_pattern(self.by_folded_word)
 
     def _reach(self, text: str, at: int) -> int:
         """The most words a name starting at `at` can cover (0: none can start there)."""
@@ -107,16 +111,20 @@ class Finder:
         # them, whose first word must then be the key's own first word (a name of k words
         # matches exactly k words): one pass over the words, a dict lookup each, instead of
         # a scan of the text per key.
+        opened: set[int] = set()
+        for pattern, haystack, index in (
+            (self.exact_words, text, self.by_word),
+            (self.folded_words, folded, self.by_folded_word),
+        ):
+            if pattern is None:
+                continue
+            for m in pattern.finditer(haystack):
+                at = m.start()
+                if at not in opened and any(haystack.startswith(k, at) for k in index[m.group()]):
+                    opened.add(at)
         out = []
-        exact, by_folded = self.by_word, self.by_folded_word
-        for m in _TOKEN.finditer(text):
-            at, end = m.span()
-            keys = exact.get(m.group(), ())
-            hit = any(text.startswith(k, at) for k in keys)
-            if not hit:
-                keys = by_folded.get(folded[at:end], ())
-                hit = any(folded.startswith(k, at) for k in keys)
-            if hit and (words := self._reach(text, at)):
+        for at in sorted(opened):
+            if words := self._reach(text, at):
                 out.append((at, words))
         return out
 
@@ -164,6 +172,14 @@ class Finder:
                 shifted.append((s + shift, e + shift))
             out[entity_id] = Found(entity_id, shifted, hit.count)
         return out
+
+
+def _words_pattern(index: dict[str, list[str]]) -> re.Pattern | None:
+    """Any of these words, as a whole run of word characters (what _TOKEN finds)."""
+    if not index:
+        return None
+    words = sorted(index, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, words)) + r")(?!\w)")
 
 
 _finders: "weakref.WeakKeyDictionary[Linker, Finder]" = weakref.WeakKeyDictionary()

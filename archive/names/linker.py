@@ -23,7 +23,7 @@ Rules (each one is a row in tests/test_linker.py or tests/test_lookalikes.py):
   * a program's name that starts with another entity's name ("ICE pilot program") links
     both: the other entity for its words, the program for the rest.
 
-Every rule keeps the regex invariants archive.ingest.linking.Finder relies on: a match
+Every rule keeps the regex invariants archive.names.finder.Finder relies on: a match
 starts at a word, its words are its name's words, and no decision looks behind the match
 (the "document" rule looks only at the other matches, which the Finder's regions keep).
 """

@@ -6,6 +6,7 @@ from contextvars import ContextVar
 
 from .. import state
 from ..models import Entity, Mention
+from ..names.finder import finder
 from ..names.linker import Linker, build_linker
 from ..names.text import fold_key, words
 from .spelling import distance
@@ -96,7 +97,39 @@ def entity_names(entity_ids) -> dict[int, list[str]]:
 
 def entities_in(text: str) -> set[int]:
     """The entities a short text (a title) names, by the linker's rules."""
-    return set(_latest().find(text)) if text else set()
+    return set(finder(_latest()).find(text)) if text else set()
+
+
+def names_any(text: str, entity_ids: frozenset[int]) -> bool:
+    """Whether a short text (a title) names any of these entities, by the linker's rules;
+    the same answer as `entities_in(text) & entity_ids`, at a fraction of the cost over the
+    2,000 titles of a ranked window. Any match of a name holds each of its words (case
+    aside), so a title without the longest word of any name that can yield these entities
+    cannot name them; the others are read by the Finder (the linker only where a name can
+    start: Linker.find over a whole title cost 180 µs, 0.4 s for a window of ICE
+    articles)."""
+    if not text:
+        return False
+    folded = text.casefold()
+    if not any(key in folded for key in _name_keys(entity_ids)):
+        return False
+    return bool(entity_ids.intersection(finder(_latest()).find(text)))
+
+
+def _name_keys(entity_ids: frozenset[int]) -> list[str]:
+    linker = _latest()
+    cache = linker.__dict__.setdefault("_search_name_keys", {})
+    if entity_ids not in cache:
+        if len(cache) > 1000:  # one entry per set of named entities: bounded all the same
+            cache.clear()
+        keys = set()
+        for n in linker.names:
+            if n.entity_id in entity_ids or n.head_entity in entity_ids:
+                longest = max(re.findall(r"\w+", n.text), key=len, default="")
+                # A name with no word character: no cheap key, so every title is read.
+                keys.add(longest.casefold())
+        cache[entity_ids] = sorted(keys)
+    return cache[entity_ids]
 
 
 def _latest() -> Linker:

@@ -20,9 +20,9 @@ from ..names.text import mark, words
 from .engine import Engine
 from .entities import (
     acronyms,
-    entities_in,
     entities_named,
     entity_names,
+    names_any,
     reading_version,
     similar_entities,
 )
@@ -212,7 +212,7 @@ def entity_first(
         entry[2] = min(entry[2], first_at)
     keys = []
     for article_id, (entities, n, first_at, title, published) in by_article.items():
-        titled = bool(entities_in(title) & entities)
+        titled = names_any(title, frozenset(entities))
         lead = first_at < LEAD_POSITION
         keys.append((article_id, (-len(entities), not titled, not lead, -n, first_at), published))
     # Stable sorts, least significant first: id, then date (undated last), then the score.

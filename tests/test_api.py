@@ -325,6 +325,16 @@ def test_entity_detail(client, seeded, slug):
         key = (r["subject"], r["kind"], r["object"], r["article"])
         assert key in got, key
         assert got[key]["quote"] == r["quote"]
+        # What the page shows of a claim, the API says too.
+        assert got[key]["second_quote"] == (r.get("second_quote") or None)
+        assert got[key]["collective"] == bool(r.get("collective"))
+        assert got[key]["context"] == (r.get("context") or None)
+        assert got[key]["paragraph_url"].startswith(f"{BASE}/articles/{r['article']}/#p-")
+    # Each sentence of a sourced description, with its passage (as the page's footnotes).
+    sources = fixture.get("description_sources", [])
+    assert [(d["text"], d["article"], d["quote"]) for d in data["description_sources"]] == [
+        (d["text"], d["article"], d["quote"]) for d in sources
+    ]
     if fixture.get("parent"):
         assert data["parent"]["slug"] == fixture["parent"]
     children = {e["slug"] for e in ENTITIES if e.get("parent") == slug}
@@ -358,7 +368,12 @@ def test_entity_detail_ice(client, seeded):
         "period": tr["period"],
         "article": WYDEN,
         "quote": TR_QUOTE,
+        "second_quote": tr["second_quote"],
+        "collective": False,
+        "context": None,
+        "paragraph_url": tr["paragraph_url"],
     }
+    assert data["first_named"] == "2021-08-31" and data["last_named"] == "2022-05-27"
 
 
 def test_entity_detail_clear(client, seeded):

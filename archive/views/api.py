@@ -279,7 +279,21 @@ def entity_detail(request, kind, slug):
         | {
             "parent": entity_ref(request, parent) if parent else None,
             "children": [entity_ref(request, c) for c in page.children],
-            "status": getattr(entity, "status", None) or None,
+            # A program's status as its sourced history gives it (as its page says).
+            "status": page.current_status or None,
+            # Each sentence of the description with the passage it comes from.
+            "description_sources": [
+                {
+                    "text": f.text,
+                    "quote": f.quote,
+                    "article": f.article_slug,
+                    "paragraph": f.paragraph,
+                    "url": request.build_absolute_uri(f.url),
+                }
+                for f in page.footnotes
+            ],
+            "first_named": page.summary.first_date,
+            "last_named": page.summary.last_date,
             "status_history": [
                 {
                     "status": s.status,
@@ -319,6 +333,15 @@ def entity_detail(request, kind, slug):
                     "period": row.relationship.period or None,
                     "article": row.relationship.article.slug,
                     "quote": row.relationship.quote,
+                    "second_quote": row.relationship.second_quote or None,
+                    # The sentence names the parties together without saying which did
+                    # this with which: the claim is about the group.
+                    "collective": row.relationship.collective,
+                    # Where a party the quote leaves unnamed is named ("paragraph", ...).
+                    "context": row.relationship.context or None,
+                    "paragraph_url": request.build_absolute_uri(
+                        f"{row.relationship.article.get_absolute_url()}#p-{row.paragraph}"
+                    ),
                 }
                 for row in page.relationships
             ],

@@ -7,6 +7,7 @@ the bound for every page.
 """
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.conf import settings
 from django.db import connections, router
@@ -283,6 +284,8 @@ class EntitySummary:
     article_count: int
     timeline: list[YearCount]  # oldest first, undated last
     related: list[EntityCount]  # named alongside, most articles in common first
+    first_date: date | None = None  # the oldest and newest dated article naming it
+    last_date: date | None = None
 
 
 @dataclass
@@ -347,6 +350,17 @@ class SubAgencies:
 
 
 @dataclass
+class RelationshipGroup:
+    other: Entity
+    rows: list["RelationshipRow"]
+
+    @property
+    def kinds(self) -> list[str]:
+        """The kinds of claim, each once, in the order shown."""
+        return list(dict.fromkeys(row.relationship.get_kind_display() for row in self.rows))
+
+
+@dataclass
 class EntityPage:
     entity: Entity
     detail: Entity  # the Agency/Contractor/Program row, for its own fields
@@ -376,6 +390,15 @@ class EntityPage:
     @property
     def related(self) -> list[EntityCount]:
         return self.summary.related
+
+    @property
+    def relationship_groups(self) -> list["RelationshipGroup"]:
+        """The shown relationships by counterpart (one entity's several claims together),
+        the counterpart with most claims first, then by name."""
+        groups: dict[int, RelationshipGroup] = {}
+        for row in self.relationships:
+            groups.setdefault(row.other.pk, RelationshipGroup(row.other, [])).rows.append(row)
+        return sorted(groups.values(), key=lambda g: (-len(g.rows), g.other.name.lower()))
 
     @property
     def timeline(self) -> list[YearCount]:
@@ -409,7 +432,9 @@ def entity_detail(entity: Entity) -> Entity:
 def entity_summary(entity: Entity, version) -> EntitySummary:
     def compute():
         mentions = Mention.objects.visible().filter(entity=entity)
-        years = _by_year(mentions.values_list("article__published").annotate(n=Count("id")))
+        days = list(mentions.values_list("article__published").annotate(n=Count("id")).order_by())
+        years = _by_year(days)
+        dated = [day for day, _ in days if day]
         timeline = sorted(
             (YearCount(year, n) for year, n in years.items()),
             key=lambda y: (y.year is None, y.year or 0),
@@ -432,7 +457,13 @@ def entity_summary(entity: Entity, version) -> EntitySummary:
             ),
             key=lambda ec: (-ec.count, ec.entity.name),
         )
-        return EntitySummary(sum(y.count for y in timeline), timeline, related)
+        return EntitySummary(
+            sum(y.count for y in timeline),
+            timeline,
+            related,
+            min(dated, default=None),
+            max(dated, default=None),
+        )
 
     return state.remember(f"entity-summary:{entity.pk}", compute, version)
 
@@ -441,7 +472,8 @@ def archive_years(version) -> dict[int | None, int]:
     """{year: articles published in it} for the whole archive (None: undated)."""
 
     def compute():
-        return _by_year(Article.objects.values_list("published").annotate(n=Count("id")))
+        rows = Article.objects.values_list("published").annotate(n=Count("id")).order_by()
+        return _by_year(rows)
 
     return state.remember("archive-years", compute, version)
 
@@ -451,7 +483,7 @@ def _by_year(rows) -> dict[int | None, int]:
     date index) and by year here: extracting the year in SQL costs a function call per row
     on SQLite (0.7 s at 100,000 articles, against 40 ms)."""
     years: dict[int | None, int] = {}
-    for day, n in rows.order_by():
+    for day, n in rows:
         year = day.year if day else None
         years[year] = years.get(year, 0) + n
     return years

@@ -82,9 +82,27 @@ LOOKALIKES = [
 # What the rules cannot tell apart, written down so that a change is seen: a capitalised
 # common word is a one-word name; an acronym in capitals is the acronym.
 KNOWN_LIMITS = [
-    ("Apple orchards in Washington had a good year.", {"apple"}),  # a sentence opens with the name
     ("The kids wanted ICE cream after the game.", {"ice"}),  # a typo in capitals
-    ("The Reuters Institute published a report.", {"thomson-reuters"}),  # part of Reuters: arguable
+]
+
+# A company's one-word name opening a sentence, and a name inside another body's name: read
+# from the words around it (the linker's resolve step), in the whole text, as the importer's
+# Finder reads it too.
+AROUND = [
+    ("Apple orchards in Washington had a good year.", set()),  # the fruit, capitalised
+    ("Apple growers expect a record harvest.", set()),
+    ("Amazon rainforest fires are burning again.", set()),
+    ("“Apple picking season is here,” she said.", set()),
+    ("Apple said it would comply with the order.", {"apple"}),  # the company acting
+    ("Amazon declined to comment.", {"amazon"}),
+    ("Equifax sells credit header data to agencies.", {"equifax"}),
+    ("Reuters reported the contract first.", {"thomson-reuters"}),
+    ("Google, Microsoft and Amazon sell cloud services to ICE.", {"google", "microsoft", "amazon", "ice"}),
+    ("Apple pie was served. Later, Apple announced a new phone.", {"apple"}),  # named as a company too
+    ("The Reuters Institute published a report.", set()),  # another body's name
+    ("A grant from the Google Foundation paid for it.", set()),
+    ("She studied at the Amazon Center for Tropical Research.", set()),
+    ("Microsoft Research published the paper.", {"microsoft"}),  # not an organisation's head word
 ]
 
 POSITIVES = [
@@ -166,3 +184,8 @@ def test_known_limits(importer_linker, text, expected):
 
 def test_corpus_size():
     assert len(LOOKALIKES) >= 50 and len(POSITIVES) >= 30
+
+
+@pytest.mark.parametrize("text, expected", AROUND, ids=[t[:50] for t, _ in AROUND])
+def test_the_words_around_a_name(importer_linker, text, expected):
+    assert _linked(importer_linker, text) == expected

@@ -157,16 +157,14 @@ class Finder:
             offsets.append((at, a - at))
             joined.append(text[a:b])
             at += b - a + 1
-        found = self.linker.find("\n".join(joined))
+        matches = self.linker.matches("\n".join(joined))
         starts = [o for o, _ in offsets]
-        out: dict[int, Found] = {}
-        for entity_id, hit in found.items():
-            shifted = []
-            for s, e in hit.spans:
-                shift = offsets[bisect.bisect_right(starts, s) - 1][1]
-                shifted.append((s + shift, e + shift))
-            out[entity_id] = Found(entity_id, shifted, hit.count)
-        return out
+        shifted = []
+        for s, e, entity_id, counts, name in matches:
+            shift = offsets[bisect.bisect_right(starts, s) - 1][1]
+            shifted.append((s + shift, e + shift, entity_id, counts, name))
+        # What links is decided in the whole text: the words around each match.
+        return self.linker.resolve(text, shifted)
 
 
 def _words_pattern(index: dict[str, list[str]]) -> re.Pattern | None:

@@ -182,8 +182,13 @@ class Linker:
         return [(start, end, n.entity_id, n)]
 
     def find(self, text: str) -> dict[int, Found]:
+        return self.resolve(text, self.matches(text))
+
+    def matches(self, text: str) -> list[tuple[int, int, int, bool, "Name | None"]]:
+        """Every place a name matches, as (start, end, entity, counts, name): what the regex
+        alone decides. `resolve` then reads what is around them."""
         if self._regex is None:
-            return {}
+            return []
         matches: list[tuple[int, int, int, bool, Name | None]] = []  # start, end, entity, counts
         for m in self._regex.finditer(text):
             n = self._by_group[m.lastindex - 1]
@@ -207,16 +212,88 @@ class Linker:
                         matches.append((start, end, entity_id, False, name))
                     continue
                 matches.append((start, end, entity_id, True, name))
-        # A context-bound name links only where its entity is named without context.
-        anchored = {e for _, _, e, _, n in matches if n is None or n.context != DOCUMENT}
+        return matches
+
+    def resolve(
+        self, text: str, matches: list[tuple[int, int, int, bool, "Name | None"]]
+    ) -> dict[int, Found]:
+        """The matches that link, read in the whole `text` (the Finder passes the matches
+        it found in its regions, their offsets into the whole text):
+
+        - a name followed by an organisation's head word is part of another body's name
+          ("the Reuters Institute", "the Google Foundation"): no link;
+        - a context-bound name (DOCUMENT), and a one-word name that reads as the ordinary
+          word at the start of a sentence ("Apple orchards ..."), link only where the text
+          also names the entity otherwise."""
+        kept = [m for m in matches if not _ORG_HEAD.match(text, m[1])]
+        doubtful = {
+            i
+            for i, (start, end, _, _, n) in enumerate(kept)
+            if n is not None
+            and (
+                n.context == DOCUMENT
+                or (n.exact and _is_word_name(n) and _reads_as_word(text, start, end))
+            )
+        }
+        anchored = {m[2] for i, m in enumerate(kept) if i not in doubtful}
         found: dict[int, Found] = {}
-        for start, end, entity_id, counts, n in matches:
-            if n is not None and n.context == DOCUMENT and entity_id not in anchored:
+        for i, (start, end, entity_id, counts, _) in enumerate(kept):
+            if i in doubtful and entity_id not in anchored:
                 continue
             hit = found.setdefault(entity_id, Found(entity_id))
             hit.spans.append((start, end))
             hit.count += counts
         return found
+
+
+# Words that make a name before them part of another body's name ("the Reuters Institute").
+_ORG_HEAD = re.compile(
+    r"[^\S\n]+(?:Institute|Foundation|University|College|School|Center|Centre|Museum|"
+    r"Society|Association|Council|Prize|Award|Fellowship|Fund|Library|Hospital)(?!\w)"
+)
+# What may stand between a sentence's end and its first word: spaces, quotes, brackets.
+_OPENERS = " \t\u00a0\"“‘'(["
+
+
+def _is_word_name(n: "Name") -> bool:
+    """A one-word name written like a capitalised ordinary word (Apple, Amazon), not an
+    acronym or a brand's own spelling (CLEAR, WhatsApp)."""
+    word = n.text.strip()
+    return len(word.split()) == 1 and word[:1].isupper() and word[1:].islower()
+
+
+# After a company's one-word name at a sentence's start, words that make it the company
+# (it acts: "Apple said", "Amazon sells"); any other lower-case word makes it read as the
+# ordinary word ("Apple orchards", "Amazon rainforest"). Verbs in -ed and adverbs in -ly
+# are read as acting too.
+_ACTS = frozenset(
+    "said says told tells sells sold sell has had have is was are were will would can could"
+    " should may might must did does do declined declines announced announces confirmed"
+    " confirms denied denies provided provides provide offers offered offer bought buys buy"
+    " owns owned runs ran uses use makes made built builds hosts hosted gave gives got gets"
+    " also and or then later now still never already just which that who whose".split()
+)
+_NEXT_WORD = re.compile(r"[^\S\n]+([a-z]\w*)")
+
+
+def _reads_as_word(text: str, start: int, end: int) -> bool:
+    """A one-word name at a sentence's start that reads as the ordinary word: followed by a
+    lower-case word that is not one of a company acting ("Apple orchards in Washington")."""
+    if not _opens(text, start):
+        return False
+    m = _NEXT_WORD.match(text, end)
+    if m is None:
+        return False  # "Apple’s", "Google,", "Amazon-owned": the name
+    word = m.group(1)
+    return word not in _ACTS and not word.endswith(("ed", "ly"))
+
+
+def _opens(text: str, start: int) -> bool:
+    """Whether `start` is the first word of a sentence or a line."""
+    before = text[max(0, start - 12) : start].rstrip(_OPENERS)
+    if not before:
+        return start <= 12  # the text's start (or a very long run of quotes and spaces)
+    return before[-1] in ".!?\n"
 
 
 def is_acronym_like(name: str) -> bool:

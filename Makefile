@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # pyenv reads .python-version; otherwise fall back to whatever python3.12+ is on PATH.
 PYTHON ?= $(shell (pyenv which python 2>/dev/null) || command -v python3.13 || command -v python3.12 || command -v python3)
 
-.PHONY: run serve test test-sqlite test-postgres venv migrate seed lint bench bench-site load clean
+.PHONY: run serve test test-sqlite test-postgres venv migrate seed lint bench bench-site load screenshots clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -74,6 +74,10 @@ bench-site: venv
 load: venv
 	$(VENV)/bin/pip install --quiet -e '.[load]'
 	$(DEV) $(PY) manage.py bench_load
+
+# The README's pictures, taken by the browser tests from the current pages (needs Chromium).
+screenshots: venv
+	SCREENSHOTS=update DATABASE_URL= $(PY) -m pytest tests/test_screenshots.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3

@@ -6,12 +6,13 @@ Each function does a fixed number of queries whatever the size of the data; test
 the bound for every page.
 """
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.conf import settings
 from django.db import connections, router
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
 
 from . import state
 from .models import (
@@ -22,6 +23,7 @@ from .models import (
     EntityRedirect,
     Mention,
     Program,
+    ProgramStatus,
     Relationship,
     derived_status,
 )
@@ -92,6 +94,115 @@ def top_entities(version, limit: int = 8) -> dict[str, list[Entity]]:
         kind: [e for e in entities[:limit] if e.article_count]
         for kind, entities in entities_by_kind(version).items()
     }
+
+
+# -- entity indexes (/agencies/, /contractors/, ...) -----------------------------------
+# The orders an index can be read in (?sort=), the first the default: most-named first.
+# A date order puts entities never named in a dated article last, whichever way it runs.
+INDEX_SORTS = ("-articles", "articles", "name", "-name", "first", "-first", "last", "-last")
+INDEX_SUMMARY_CHARS = 160  # of the description's first sentence, cut at a word
+
+
+@dataclass
+class IndexRow:
+    """One line of an entity index: what the entity is, what else it is called, and when
+    the archive's articles name it (first and last: the earliest and latest dated ones)."""
+
+    entity: Entity
+    summary: str
+    aliases: list[str]
+    article_count: int
+    first: date | None
+    last: date | None
+    parent: Entity | None = None  # agencies
+    status: str = ""  # programs: the label of the status its history gives
+
+
+def entity_index_rows(kind: EntityKind, sort: str, version) -> list[IndexRow]:
+    """Every entity of `kind` as an index row, in the order `sort` names (INDEX_SORTS; any
+    other value gives the default). Four queries at most, whatever the size of the archive:
+    the counts and dates of every entity (one aggregate), the entities with their parents,
+    their aliases, and programs' status histories; kept until the archive changes, so a
+    reader who sorts or turns a page costs no query."""
+
+    def stats():
+        # One mention row per (article, entity), so counting rows counts articles; Min and
+        # Max skip undated articles.
+        published = "article__published"
+        rows = (
+            Mention.objects.visible()
+            .values_list("entity")
+            .annotate(n=Count("id"), first=Min(published), last=Max(published))
+            .order_by()
+        )
+        return {entity: (n, first, last) for entity, n, first, last in rows}
+
+    def summary(entity: Entity) -> str:
+        # The first sourced sentence, unless an editor has rewritten the description (its
+        # sources no longer say what it says): then the first sentence of what they wrote.
+        sources = entity.description_sources or []
+        if sources and " ".join(s.get("text", "") for s in sources) == entity.description:
+            text = sources[0].get("text", "")
+        else:
+            text = re.split(r"(?<=[.!?])\s+", entity.description.strip(), maxsplit=1)[0]
+        text = " ".join(text.split())
+        if len(text) <= INDEX_SUMMARY_CHARS:
+            return text
+        cut = text[: INDEX_SUMMARY_CHARS - 1].rsplit(" ", 1)[0]
+        return cut.rstrip(" ,;:–—-") + "…"
+
+    def compute():
+        counts = state.remember("entity-index-stats", stats, version)
+        # Each kind's own table where it has fields of its own (a parent, a status).
+        model = {EntityKind.AGENCY: Agency, EntityKind.PROGRAM: Program}.get(kind, Entity)
+        entities = model.objects.filter(kind=kind).prefetch_related("aliases")
+        if kind == EntityKind.AGENCY:
+            entities = entities.select_related("parent")
+        histories: dict[int, list] = {}
+        if kind == EntityKind.PROGRAM:
+            # In the order the entity page reads them, so both derive the same status.
+            for pk, status, year in ProgramStatus.objects.values_list("program", "status", "year"):
+                histories.setdefault(pk, []).append((status, year))
+        rows = []
+        for e in entities:
+            n, first, last = counts.get(e.pk, (0, None, None))
+            # The acronym, then the aliases alphabetically (in Python: the same on every
+            # database, whatever its collation).
+            names = [e.acronym] if e.acronym else []
+            names += sorted((a.name for a in e.aliases.all()), key=str.casefold)
+            aliases = [a for a in dict.fromkeys(names) if a and a != e.name]
+            row = IndexRow(e, summary(e), aliases, n, first, last)
+            if kind == EntityKind.AGENCY:
+                row.parent = e.parent
+            if kind == EntityKind.PROGRAM:
+                # As the entity page says it: the history's latest claim, else the stored one.
+                value = derived_status(histories.get(e.pk, [])) or e.status
+                row.status = dict(ProgramStatusChoice.choices).get(value, value)
+            rows.append(row)
+        return rows
+
+    def name(r: IndexRow):
+        return (r.entity.name.casefold(), r.entity.pk)
+
+    def dated(when: date | None, newest_first: bool):
+        # Undated (never named in a dated article) last in either direction.
+        if when is None:
+            return (1, 0)
+        return (0, -when.toordinal() if newest_first else when.toordinal())
+
+    keys = {
+        "-articles": lambda r: (-r.article_count, *name(r)),
+        "articles": lambda r: (r.article_count, *name(r)),
+        "name": name,
+        "first": lambda r: (*dated(r.first, False), *name(r)),
+        "-first": lambda r: (*dated(r.first, True), *name(r)),
+        "last": lambda r: (*dated(r.last, False), *name(r)),
+        "-last": lambda r: (*dated(r.last, True), *name(r)),
+    }
+    rows = state.remember(f"entity-index:{kind.value}", compute, version)
+    if sort == "-name":
+        return sorted(rows, key=name, reverse=True)
+    return sorted(rows, key=keys.get(sort, keys[INDEX_SORTS[0]]))
 
 
 # -- article page -----------------------------------------------------------------------

@@ -123,6 +123,11 @@ class Node:
         return Node(found)
 
 
+def definitions(node: Node) -> dict[str, Node]:
+    """A <dl> read as {term: its description} (e.g. an entity page's summary box)."""
+    return {dt.text: Node(dt.tag.find_next_sibling("dd")) for dt in node.select("dt")}
+
+
 class Page(Node):
     """A whole HTML document; `raw` keeps the source for tests about escaping."""
 
@@ -134,6 +139,17 @@ class Page(Node):
 def text_of(html: str) -> str:
     """The visible text of an HTML fragment."""
     return Page(html).text
+
+
+def response_bytes(response) -> bytes:
+    """A response's body, streamed (the downloads) or not."""
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def response_text(response) -> str:
+    """A response's body as text, without a UTF-8 byte-order mark (the CSV downloads start
+    with one so spreadsheets read them as UTF-8)."""
+    return response_bytes(response).decode("utf-8-sig")
 
 
 def admin_form_data(response):

@@ -12,7 +12,7 @@ from django.core.management import call_command
 
 from archive.models import Article, Candidate, Entity, Mention, Program
 
-from .spec import ROOT, UTILITY, article_url
+from .spec import ROOT, UTILITY, WYDEN, article_url
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -37,6 +37,19 @@ def public_pages():
         "/contractors/thomson-reuters/",
         "/programs/clear/",
         "/search/help/",
+        "/search/?q=ICE&agency=hsi&agency=cbp&published_after=2020-01-01",  # chips, OR-ed
+        "/search/?published_after=2022-01-01&published_before=2021-01-01",  # reversed dates
+        article_url(WYDEN),  # undated, no address
+        "/contractors/",
+        "/programs/",
+        "/organizations/",
+        "/agencies/?sort=-first",
+        "/organizations/eff/",
+        "/map/",
+        "/map/?entity=ice",
+        "/timeline/",
+        "/data/",
+        "/no-such-page/",
     ]
 
 
@@ -55,6 +68,11 @@ def admin_pages():
         f"/admin/archive/program/{Program.objects.first().pk}/change/",
         "/admin/archive/relationship/",
         "/admin/archive/alias/",
+        "/admin/archive/article/",
+        "/admin/archive/agency/",
+        "/admin/archive/contractor/",
+        "/admin/archive/program/",
+        "/admin/archive/organization/",
     ]
 
 
@@ -82,8 +100,15 @@ def violations(page, url: str) -> list:
     )
 
 
-def test_public_pages_pass_axe(axe_page):
+# Every public page type in both colour schemes, on a desktop and on a phone.
+SCREENS = [("light", 1280), ("dark", 1280), ("light", 390), ("dark", 390)]
+
+
+@pytest.mark.parametrize("scheme, width", SCREENS)
+def test_public_pages_pass_axe(axe_page, scheme, width):
     page, base = axe_page
+    page.emulate_media(color_scheme=scheme)
+    page.set_viewport_size({"width": width, "height": 900})
     found = {url: violations(page, base + url) for url in public_pages()}
     assert {url: v for url, v in found.items() if v} == {}
 

@@ -838,7 +838,7 @@ def test_an_alias_saved_queues_a_relink_started_after_commit(
     job.refresh_from_db()
     assert job.status == "done"
     assert job.started <= job.finished
-    assert job.result.startswith(f"Relinked {Article.objects.count()} article(s)")
+    assert job.result.startswith(f"Relinked {Article.objects.count()} articles:")
     assert Mention.objects.get(article=article, entity=corecivic).count > before
 
 
@@ -914,7 +914,7 @@ def test_relink_pending_runs_every_queued_job_and_plain_relink_runs_now(seeded, 
     assert done.result == "Earlier result"
     out = io.StringIO()
     call_command("relink", stdout=out)
-    assert out.getvalue().startswith(f"Relinked {Article.objects.count()} article(s)")
+    assert out.getvalue().startswith(f"Relinked {Article.objects.count()} articles:")
 
 
 def test_the_inline_runner_relinks_at_once_and_says_so(seeded, admin_client, admin_user):
@@ -1217,9 +1217,9 @@ def test_merge_plan_puts_the_entity_with_most_articles_first(reuters_corp):
 @pytest.mark.parametrize(
     ("action", "args", "field", "value", "message"),
     [
-        ("set_mention_state", ["rejected"], "state", "rejected", "1 mention(s) set to rejected"),
+        ("set_mention_state", ["rejected"], "state", "rejected", "1 mention set to rejected"),
         ("mark_reviewed", [], "reviewed", True, "1 entity marked reviewed"),
-        ("release_fields", [], "edited_fields", [], "1 object(s)"),
+        ("release_fields", [], "edited_fields", [], "Handed the edited fields of 1 row"),
         ("reject_candidates", [], "state", "rejected", "Rejected 1 candidate entity"),
     ],
 )

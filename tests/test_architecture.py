@@ -34,6 +34,7 @@ PARTS = {
     "archive.feeds": "pages",
     "archive.filters": "pages",
     "archive.templatetags": "pages",
+    "archive.visuals": "pages",  # the map, the timeline and the entity pictures
     "archive.bench": "bench",
     "archive.migrations": "migrations",
 }

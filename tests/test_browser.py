@@ -197,3 +197,30 @@ def test_on_a_phone_an_articles_entities_come_before_its_text_folded(browser_pag
     panel.locator("> summary").click()
     page.locator(".entity-panel a", has_text="Thomson Reuters").first.click()
     page.wait_for_url("**/contractors/thomson-reuters/")
+
+
+def test_citing_an_article_and_a_paragraph(browser_page, tmp_path):
+    """A journalist opens "Cite this article", reads a style, downloads BibTeX, and links a
+    paragraph; a passage on an entity page opens that paragraph."""
+    page, base = browser_page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(base + article_url(UTILITY))
+    box = page.locator("details#cite")
+    box.locator("summary").click()
+    chicago = box.locator("p", has_text="Chicago").locator(".citation").inner_text()
+    assert "Techdirt" in chicago and "ICE Loses Access" in chicago
+    with page.expect_download() as info:
+        box.get_by_role("link", name="BibTeX").click()
+    saved = tmp_path / "cite.bib"
+    info.value.save_as(saved)
+    assert saved.read_text(encoding="utf-8").startswith("@")
+    # Each paragraph has a visible link to itself.
+    page.locator("a.para-link", has_text="¶3").click()
+    assert page.url.endswith("#p-3")
+    assert page.evaluate("getComputedStyle(document.querySelector('#p-3')).backgroundColor") != (
+        page.evaluate("getComputedStyle(document.querySelector('#p-2')).backgroundColor")
+    )
+    # A passage on an entity page cites its paragraph.
+    page.goto(base + "/programs/clear/")
+    page.locator(".named-in .passage a.goto").first.click()
+    assert "/articles/" in page.url and "#p-" in page.url

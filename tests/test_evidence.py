@@ -333,13 +333,16 @@ FINDINGS = [
     ),
     pytest.param(
         lambda: any(
-            "The ATF was the first" in d["quote"] for d in ENTITY_BY_SLUG["atf"]["description_sources"]
+            "The ATF was the first" in d["quote"]
+            for d in ENTITY_BY_SLUG["atf"]["description_sources"]
         ),
         id="atf-the-first",
     ),
     pytest.param(
         lambda: (
-            any("work with local" in d["text"] for d in ENTITY_BY_SLUG["doj"]["description_sources"])
+            any(
+                "work with local" in d["text"] for d in ENTITY_BY_SLUG["doj"]["description_sources"]
+            )
             and not any(
                 "allowed" in d["text"] and "federal officers" in d["text"]
                 for d in ENTITY_BY_SLUG["doj"]["description_sources"]
@@ -440,7 +443,7 @@ def test_agency_page_counts_including_sub_agencies(client, seeded, agency, below
 
 def test_collective_and_context_are_shown(client, seeded):
     html = client.get("/contractors/panamerica-computers/").content.decode()
-    assert html.count("collective statement") == 3
+    assert html.count("collective statement: the sentence names") == 3  # one per claim
     assert "the paragraph before the quote" in html
     html = client.get("/contractors/trust-stamp/").content.decode()
     assert "That sort of service is apparently worth $7.2 million" in html

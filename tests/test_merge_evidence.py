@@ -86,7 +86,7 @@ def test_a_confirmed_merge_keeps_every_claim_but_the_same_ones(pair):
     assert result.stats["relationships_moved"] == 2
     assert result.stats["relationships_identical"] == 1
     assert result.stats["relationships_reworded"] == 1
-    assert "1 dropped as another wording of a claim kept (confirmed)" in result.message
+    assert "1 relationship dropped as another wording of a claim kept (confirmed)" in result.message
 
 
 def test_the_admin_preview_lists_the_claims_and_asks_before_dropping(pair, admin_client):

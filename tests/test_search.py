@@ -369,9 +369,9 @@ def test_a_facet_count_is_what_a_click_gives(seeded, text, chosen):
         for f in values + r.more_facets.get(kind, []):
             if f.selected:
                 # A selected value's count: how many of the results name it.
-                names_it = search(text, filters=Filters(
-                    entity_ids={**filters.entity_ids, kind: [f.entity.id]}
-                ))
+                names_it = search(
+                    text, filters=Filters(entity_ids={**filters.entity_ids, kind: [f.entity.id]})
+                )
                 assert f.count == names_it.total, (kind, f.value)
                 continue
             clicked = search(text, filters=_toggled(filters, kind, f.entity.id), page_size=1)

@@ -148,7 +148,11 @@ def test_a_search_past_its_time_limit_is_answered_with_a_message(client, seeded,
 
     from archive.search import SearchTimeout
 
-    with mock.patch("archive.views.common.search", side_effect=SearchTimeout("3000 ms")):
+    stopped = SearchTimeout("3000 ms")
+    with (
+        mock.patch("archive.views.common.search", side_effect=stopped),
+        mock.patch("archive.views.exports.search_ids", side_effect=stopped),
+    ):
         response = client.get(url)
     assert response.status_code == 503
     assert response["Content-Type"].startswith(content_type)

@@ -29,8 +29,9 @@ from django.test import Client
 from django.urls import get_resolver, resolve, reverse
 
 from archive import models as m
-from archive.views.pages import csv_cell
+from archive.views.exports import csv_cell
 
+from .markup import response_text
 from .spec import BOLD, FACIAL, HOSTILE_QUERIES, IMG, RAW_MARKUP, SCRIPT, article_url
 
 # Leaves an HTML attribute, then runs: what a value reflected into value="..." must survive.
@@ -256,7 +257,7 @@ def test_csv_export_keeps_the_text_as_data(client, evil):
     assert response["Content-Type"].startswith("text/csv")
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["X-Content-Type-Options"] == "nosniff"
-    rows = list(csv.DictReader(io.StringIO(response.content.decode(), newline="")))
+    rows = list(csv.DictReader(io.StringIO(response_text(response), newline="")))
     assert [r["title"] for r in rows] == [f"Hostile {SCRIPT} title"]
     assert BOLD in rows[0]["contractors"].split("; ")  # the evil contractor's acronym
 
@@ -635,6 +636,11 @@ GET_VIEWS = {
     "export-relationships": "/exports/relationships.csv",
     "export-articles": "/exports/articles.jsonl",
     "search-feed": "/search/feed/?q=ICE",
+    "search-export-jsonl": "/search/export.jsonl?q=ICE",
+    "entity-articles": "/agencies/ice/articles.csv",
+    "data": "/data/",
+    "map": "/map/",
+    "timeline": "/timeline/",
 }
 
 
@@ -867,7 +873,7 @@ def test_csv_export_neutralises_formulas(client, seeded, column, value, cell):
         contractor = m.Contractor.objects.create(name=value, slug="formula-corp")
         m.Mention.objects.create(article=article, entity=contractor, count=0, spans=[])
     response = client.get("/search/export.csv?sort=newest")
-    rows = list(csv.DictReader(io.StringIO(response.content.decode(), newline="")))
+    rows = list(csv.DictReader(io.StringIO(response_text(response), newline="")))
     (row,) = [r for r in rows if r["archive_url"].endswith("/articles/formula-row/")]
     assert row[column] == cell
     # Nothing else in the export starts a formula either.

@@ -1,10 +1,9 @@
 from django import forms
 from django.contrib import admin
-from django.utils.text import Truncator
 
 from .. import curation
 from ..models import Candidate, EntityKind
-from .base import LIST_AND_FORM, CurationAdmin
+from .base import LIST_AND_FORM, ArticleTitleColumn, CurationAdmin, clip
 
 
 class SuggestedKindFilter(admin.SimpleListFilter):
@@ -83,18 +82,22 @@ class CandidateForm(forms.ModelForm):
         return data
 
 
+PASSAGE_CHARS = 120  # of a candidate's passage in the queue: three short lines
+
+
 @admin.register(Candidate)
-class CandidateAdmin(CurationAdmin):
+class CandidateAdmin(ArticleTitleColumn, CurationAdmin):
     save_action = staticmethod(curation.save_candidate)
     form = CandidateForm
+    # What an editor decides on (the name in its passage) and the decision, then the details.
     list_display = [
         "name",
         "acronym",
-        "reason",
-        "suggested_kind",
-        "article",
         "passage_short",
         "state",
+        "suggested_kind",
+        "reason",
+        "article_title",
         "entity",
     ]
     list_filter = [CandidateStatusFilter, "reason", SuggestedKindFilter]
@@ -119,7 +122,7 @@ class CandidateAdmin(CurationAdmin):
 
     @admin.display(description="passage")
     def passage_short(self, obj):
-        return Truncator(obj.passage).chars(160)
+        return clip(obj.passage, PASSAGE_CHARS)
 
     def _approve(self, request, queryset, kind):
         candidates = queryset.select_related("article")

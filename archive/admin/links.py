@@ -2,7 +2,14 @@ from django.contrib import admin
 
 from .. import curation
 from ..models import Alias, Mention, ProgramStatus, Relationship
-from .base import LIST_AND_FORM, CurationAdmin, EditedFilter, QuoteForm, spans_display
+from .base import (
+    LIST_AND_FORM,
+    ArticleTitleColumn,
+    CurationAdmin,
+    EditedFilter,
+    QuoteForm,
+    spans_display,
+)
 
 
 @admin.register(Alias)
@@ -17,9 +24,10 @@ class AliasAdmin(CurationAdmin):
 
 
 @admin.register(Mention)
-class MentionAdmin(CurationAdmin):
+class MentionAdmin(ArticleTitleColumn, CurationAdmin):
     save_action = staticmethod(curation.save_mention)
-    list_display = ["entity", "article", "count", "origin", "state"]
+    # The state (the column an editor changes) before the details that only inform it.
+    list_display = ["entity", "article_title", "state", "origin", "count"]
     list_editable = ["state"]
     list_filter = ["state", "origin", "entity__kind"]
     search_fields = ["entity__name", "entity__acronym", "article__title", "article__slug"]
@@ -63,10 +71,19 @@ class MentionAdmin(CurationAdmin):
 
 
 @admin.register(Relationship)
-class RelationshipAdmin(CurationAdmin):
+class RelationshipAdmin(ArticleTitleColumn, CurationAdmin):
     save_action = staticmethod(curation.save_relationship)
     form = QuoteForm
-    list_display = ["subject", "kind", "object", "amount", "period", "article", "edited_fields"]
+    # The claim (subject, kind, object), where it is sourced, then its details.
+    list_display = [
+        "subject",
+        "kind",
+        "object",
+        "article_title",
+        "amount",
+        "period",
+        "edited_list",
+    ]
     list_filter = ["kind", EditedFilter, "subject__kind", "object__kind"]
     search_fields = [
         "subject__name",
@@ -82,10 +99,10 @@ class RelationshipAdmin(CurationAdmin):
 
 
 @admin.register(ProgramStatus)
-class ProgramStatusAdmin(CurationAdmin):
+class ProgramStatusAdmin(ArticleTitleColumn, CurationAdmin):
     save_action = staticmethod(curation.save_program_status)
     form = QuoteForm
-    list_display = ["program", "status", "year", "note", "article"]
+    list_display = ["program", "status", "year", "note", "article_title"]
     list_filter = ["status", "year"]
     search_fields = ["program__name", "program__acronym", "note", "quote", "article__title"]
     autocomplete_fields = ["program", "article"]

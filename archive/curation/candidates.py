@@ -12,7 +12,7 @@ from ..names.text import fold_key
 from . import history
 from .edits import add_alias, set_values
 from .relink import Relinks, queue_relink
-from .results import CurationError, Result
+from .results import CurationError, Result, counted
 
 
 def candidate_errors(name: str, state: str, entity, *, created: bool) -> dict[str, str]:
@@ -105,12 +105,11 @@ def approve_candidates(candidates, as_kind, user=None) -> Result:
             history.log(user, [c], history.CHANGE, f"Approved as {label} {entity.slug}.")
         names = ", ".join(e.name for e in created)
         job = queue_relink(f"New {kind.plural}: {names}", user) if created else None
-    skipped = len(candidates) - len(pending)
-    return Result(
-        f"Created {len(created)} {label}(s): {names or 'none'}."
-        + (f" {skipped} already approved, skipped." if skipped else ""),
-        job=job,
-    )
+    skipped = len(candidates) - len(pending)  # never negative: pending is a part of them
+    said = [f"Created {counted(len(created), label, kind.plural)}: {names}."] if created else []
+    if skipped:
+        said.append(f"Skipped {counted(skipped, 'candidate')} already approved.")
+    return Result(" ".join(said) or "No candidate selected.", job=job)
 
 
 def approve_as_aliases(candidates, user=None) -> Result:

@@ -28,7 +28,7 @@ from ..models.entities import ENTITY_CURATED_FIELDS
 from ..names.text import fold_key
 from . import history
 from .relink import Relinks
-from .results import CurationError, Result
+from .results import CurationError, Result, counted
 
 # Set when a row is added, never changed after: the catalogue's key of an entity, and an
 # article's public address and archived text.
@@ -293,7 +293,7 @@ def set_mention_state(mentions, state, user) -> Result:
         relinks = Relinks()
         relinks.articles(*(m.article_id for m in changed))
         relinks.run(user)
-    return Result(f"{len(changed)} mention(s) set to {label}.")
+    return Result(f"{counted(len(changed), 'mention')} set to {label}.")
 
 
 def mark_reviewed(entities, user) -> Result:
@@ -313,7 +313,10 @@ def release_fields(objs, user) -> Result:
                     [obj], {"edited_fields": []}, user, f"Handed back to the import: {fields}."
                 )
                 n += 1
-    return Result(f"{n} object(s): the next import may update every field again.")
+    return Result(
+        f"Handed the edited fields of {counted(n, 'row')} back to the import"
+        + ("; the next import may update every field again." if n else ": none had any.")
+    )
 
 
 def add_alias(entity, name: str, case_sensitive: bool) -> bool:

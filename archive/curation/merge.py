@@ -31,7 +31,7 @@ from ..names.linker import is_acronym_like
 from . import history
 from .edits import add_alias
 from .relink import Relinks
-from .results import CurationError, Result
+from .results import CurationError, Result, counted
 
 # The stricter of two editors' decisions wins when two mentions become one.
 STATE_RANK = {Mention.State.AUTO: 0, Mention.State.CONFIRMED: 1, Mention.State.REJECTED: 2}
@@ -44,16 +44,33 @@ class MergeResult(Result):
     stats: Counter = field(default_factory=Counter)
 
     def describe(self) -> str:
+        # Only what happened, each count in plain words ("1 alias added", not "1 aliases
+        # added; 0 relationships moved, 0 identical ...").
         s = self.stats
+        said = [
+            counted(s[key], *noun) + " " + what
+            for key, noun, what in [
+                ("mentions_moved", ("mention",), "moved"),
+                ("mentions_combined", ("mention",), "combined with the kept entity's"),
+                ("aliases_added", ("alias", "aliases"), "added"),
+                ("relationships_moved", ("relationship",), "moved"),
+                ("relationships_identical", ("relationship",), "identical to one kept"),
+                (
+                    "relationships_reworded",
+                    ("relationship",),
+                    "dropped as another wording of a claim kept (confirmed)",
+                ),
+                ("statuses_moved", ("program status", "program statuses"), "moved"),
+                ("statuses_identical", ("program status", "program statuses"), "identical"),
+                ("children_moved", ("child agency", "child agencies"), "moved"),
+                ("redirects", ("redirect",), "from the old addresses"),
+            ]
+            if s[key]
+        ]
         return (
             f"Merged {', '.join(self.merged)} into {self.target.name}: "
-            f"{s['mentions_moved']} mentions moved, {s['mentions_combined']} combined; "
-            f"{s['aliases_added']} aliases added; {s['relationships_moved']} relationships "
-            f"moved, {s['relationships_identical']} identical to one kept, "
-            f"{s['relationships_reworded']} dropped as another wording of a claim kept "
-            f"(confirmed); {s['statuses_moved']} program statuses moved, "
-            f"{s['statuses_identical']} identical; "
-            f"{s['children_moved']} child agencies moved; {s['redirects']} redirects."
+            + ("; ".join(said) or "nothing else to move")
+            + "."
         )
 
 

@@ -22,7 +22,7 @@ from ..ingest import importer
 from ..models import Article, RelinkJob
 from ..names.linker import build_linker
 from . import history
-from .results import Result
+from .results import Result, counted
 
 BATCH = 500  # articles relinked per transaction when relinking the whole archive
 
@@ -53,8 +53,9 @@ def relink_everything() -> Counter:
 def describe(stats: Counter) -> str:
     """What a relink changed, in one line."""
     return (
-        f"Relinked {stats['articles']} article(s): {stats['mentions_created']} mentions "
-        f"created, {stats['mentions_updated']} updated, {stats['mentions_removed']} removed, "
+        f"Relinked {counted(stats['articles'], 'article')}: "
+        f"{counted(stats['mentions_created'], 'mention')} created, "
+        f"{stats['mentions_updated']} updated, {stats['mentions_removed']} removed, "
         f"{stats['mentions_left_alone']} set by editors left alone."
     )
 

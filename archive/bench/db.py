@@ -3,7 +3,7 @@
 The benchmark runs in a child process whose DATABASE_URL names the bench database, so no
 connection of the parent (which may point at the dev database) is ever used for it:
 - SQLite: a fresh file <tmp>/bench-<N>.sqlite3 (plus its -wal/-shm), deleted afterwards;
-- PostgreSQL: `archive_bench` on the same server (dropped if it exists, created empty),
+- PostgreSQL: `archive_bench_<articles>` on the same server (dropped if it exists, created empty),
   created and dropped through the server's maintenance connection.
 """
 
@@ -27,18 +27,23 @@ class BenchDatabase:
     admin_url: str = ""  # PostgreSQL: where CREATE/DROP DATABASE run
     path: Path | None = None  # SQLite file
 
+    @property
+    def db_name(self) -> str:
+        """PostgreSQL: the database's name (archive_bench_<articles>)."""
+        return urlsplit(self.url).path.lstrip("/")
+
     def describe(self) -> str:
         if self.vendor == "sqlite":
             return f"SQLite file {self.path}"
-        return f"PostgreSQL database {BENCH_DB_NAME} ({_hide_password(self.url)})"
+        return f"PostgreSQL database {self.db_name} ({_hide_password(self.url)})"
 
     def create(self) -> None:
         if self.vendor == "sqlite":
             self.drop()
             return
         with _pg_admin(self.admin_url) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB_NAME}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{BENCH_DB_NAME}"')
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{self.db_name}"')
 
     def run_child(self, command: str, opts: dict, names, stderr) -> int:
         """Create this database, run `manage.py <command> --child` in it (the option
@@ -69,7 +74,7 @@ class BenchDatabase:
                     p.unlink()
             return
         with _pg_admin(self.admin_url) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB_NAME}" WITH (FORCE)')
+            conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
 
 
 def _hide_password(url: str) -> str:
@@ -100,9 +105,11 @@ def bench_database(database_url: str | None, articles: int) -> BenchDatabase:
         parts = urlsplit(url)
         current = parts.path.lstrip("/")
         # CREATE/DROP DATABASE cannot run while connected to the database itself.
-        admin_db = "postgres" if current in ("", BENCH_DB_NAME) else current
+        admin_db = "postgres" if current == "" or current.startswith(BENCH_DB_NAME) else current
         admin_url = urlunsplit(parts._replace(path=f"/{admin_db}", query=""))
-        bench_url = urlunsplit(parts._replace(path=f"/{BENCH_DB_NAME}"))
+        # One database per size, as SQLite has one file per size: a small run (the test
+        # suite's) never drops the 100,000-article database someone kept to measure on.
+        bench_url = urlunsplit(parts._replace(path=f"/{BENCH_DB_NAME}_{articles}"))
         return BenchDatabase("postgresql", bench_url, admin_url=admin_url)
     if scheme and scheme not in ("sqlite", "spatialite"):
         raise ValueError(f"Unsupported database for the benchmark: {scheme}://")
@@ -117,4 +124,4 @@ def is_bench_database(settings_db: dict) -> bool:
         return Path(name).name.startswith("bench-") and Path(name).parent == Path(
             tempfile.gettempdir()
         )
-    return name == BENCH_DB_NAME
+    return name.startswith(BENCH_DB_NAME)

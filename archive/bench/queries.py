@@ -171,7 +171,7 @@ def run_queries(
                 total = results.total
 
                 t = time.perf_counter()
-                service.facets(engine, query, filters, window_ids)
+                service.facets(engine, query, filters, window_ids, total)
                 facets_ms = _ms(t)
                 t = time.perf_counter()
                 if ids and not query.is_empty:

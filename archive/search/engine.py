@@ -94,6 +94,11 @@ class Engine:
         """SQL for the 1-based position of a substring (one parameter) in lower(column)."""
         raise NotImplementedError
 
+    def first_span_sql(self, column: str) -> str:
+        """SQL for where a mention's first span starts (its spans, a JSON list of [start,
+        end] in text order), NULL for none: read in the database, not decoded row by row."""
+        raise NotImplementedError
+
     def closest_word(self, word: str) -> str | None:
         """The archive's closest word to an unknown `word` (None when known or nothing close)."""
         return None

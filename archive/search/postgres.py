@@ -213,6 +213,9 @@ class PostgresEngine(Engine):
     def locate_sql(self, column):
         return f"strpos(lower({column}), %s)"
 
+    def first_span_sql(self, column):
+        return f"({column} -> 0 ->> 0)::bigint"
+
     def after_import(self):
         # The spelling vocabulary is a materialized view; the tsvector needs nothing.
         self.fetch_none("REFRESH MATERIALIZED VIEW archive_search_words")

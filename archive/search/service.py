@@ -7,7 +7,6 @@ Each step is a function of its own, so the benchmark times exactly what a page r
     named_entities (cards) and, when nothing matched, suggestions
 """
 
-import json
 from dataclasses import replace
 
 from django.conf import settings
@@ -94,7 +93,7 @@ def search(
         )
         if with_facets:
             results.facets, results.publications, results.more_facets = facets(
-                engine, query, filters, window_ids
+                engine, query, filters, window_ids, results.total
             )
         if results.total == 0 and not query.is_empty:
             results.suggestions = engine.suggest(query)
@@ -196,16 +195,15 @@ def entity_first(
     clause, params = engine.ids("m.article_id", candidates)
     marks = ", ".join(["%s"] * len(named))
     rows = engine.fetch(
-        "SELECT m.article_id, m.entity_id, m.count, m.spans, a.title, a.published "
+        f"SELECT m.article_id, m.entity_id, m.count, {engine.first_span_sql('m.spans')}, "
+        "a.title, a.published "
         "FROM archive_mention m JOIN archive_article a ON a.id = m.article_id "
         f"WHERE {Mention.visible_sql('m')} AND m.entity_id IN ({marks}) AND {clause}",
         [*named, *params],
     )
     by_article: dict[int, list] = {}
-    for article_id, entity_id, n, spans, title, published in rows:
-        if isinstance(spans, str):
-            spans = json.loads(spans or "[]")
-        first_at = min((s[0] for s in spans or []), default=MAX_POSITION)
+    for article_id, entity_id, n, first, title, published in rows:
+        first_at = MAX_POSITION if first is None else int(first)
         entry = by_article.setdefault(article_id, [set(), 0, MAX_POSITION, title, published])
         entry[0].add(entity_id)
         entry[1] += n
@@ -307,7 +305,7 @@ def hits(
 
 
 def facets(
-    engine: Engine, query: Query, filters: Filters, window_ids: list[int]
+    engine: Engine, query: Query, filters: Filters, window_ids: list[int], total: int = 0
 ) -> tuple[dict[str, list[FacetValue]], list[FacetValue], dict[str, list[FacetValue]]]:
     """Entity facets and publications, each count the number of results a click on it
     gives (disjunctive faceting), counted over the window in grouped queries:
@@ -326,9 +324,11 @@ def facets(
     selected = {i for ids in filters.entity_ids.values() for i in ids}
     for kind, chosen in filters.entity_ids.items():
         if chosen:
-            entity_counts[kind] = _click_counts(engine, query, filters, kind, chosen)
+            entity_counts[kind] = _click_counts(engine, query, filters, total, kind, chosen)
     if filters.publication:
-        _, pubs = engine.facet_counts(_window_without(engine, query, filters, publication=""))
+        _, pubs = engine.facet_counts(
+            _window_without(engine, query, filters, total, publication="")
+        )
     shown = {i for c in entity_counts.values() for i in c}
     entities = Entity.objects.in_bulk(list(shown))
     by_kind: dict[str, list[FacetValue]] = {k.value: [] for k in EntityKind}
@@ -354,20 +354,25 @@ def facets(
     return by_kind, publications, more
 
 
-def _window_without(engine: Engine, query: Query, filters: Filters, **changes) -> list[int]:
-    """The newest-window ids of the matches under `filters` with `changes` made."""
+def _window_without(
+    engine: Engine, query: Query, filters: Filters, at_least: int, **changes
+) -> list[int]:
+    """The newest-window ids of the matches under `filters` with `changes` made (a filter
+    dropped). Not counted first: dropping a filter matches at least the `at_least` the
+    search found, which is all the engine's plan needs to know (dense or sparse)."""
     others = replace(filters, **changes)
-    total = engine.count(query, others)
-    return engine.window_ids(query, others, settings.SEARCH_WINDOW, total) if total else []
+    return engine.window_ids(query, others, settings.SEARCH_WINDOW, at_least)
 
 
 def _click_counts(
-    engine: Engine, query: Query, filters: Filters, kind: str, chosen: list[int]
+    engine: Engine, query: Query, filters: Filters, total: int, kind: str, chosen: list[int]
 ) -> dict[int, int]:
     """For a kind whose values `chosen` are OR-ed: over the matches of every other filter,
     a selected value's own count and, for any other value, how many articles name a chosen
     value or it (what a click that adds it gives)."""
-    ids = _window_without(engine, query, filters, entity_ids={**filters.entity_ids, kind: []})
+    ids = _window_without(
+        engine, query, filters, total, entity_ids={**filters.entity_ids, kind: []}
+    )
     if not ids:
         return {}
     own, _ = engine.facet_counts(ids, publications=False)

@@ -155,6 +155,9 @@ class SqliteEngine(Engine):
     def locate_sql(self, column):
         return f"instr(lower({column}), %s)"
 
+    def first_span_sql(self, column):
+        return f"json_extract({column}, '$[0][0]')"
+
     def closest_word(self, word):
         """From the unstemmed word index's vocabulary (migration 0006): the porter index holds
         stems ("detaine", "messag"), which are neither known words nor good suggestions."""

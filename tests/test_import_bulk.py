@@ -24,6 +24,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archive.ingest import discovery, importer, linking
 from archive.models import Article, Candidate, Mention
@@ -315,3 +317,21 @@ def test_bench_import_runs_on_a_tiny_corpus():
     assert runs["new"]["articles_created"] == 20
     assert runs["unchanged"]["articles_unchanged"] == 20
     assert runs["changed10%"]["articles_updated"] == 2
+
+
+# The Finder scans for the words that open a name with a trie-shaped regex; it must find
+# exactly what the plain alternation of those words finds, wherever they are.
+_WORD = st.text(alphabet="abcé_1", min_size=1, max_size=5)
+
+
+@given(words=st.sets(_WORD, min_size=1, max_size=12), text=st.lists(_WORD, max_size=12))
+def test_the_finders_trie_regex_finds_what_an_alternation_finds(words, text):
+    from archive.names.finder import _trie_regex
+
+    haystack = " ".join(text) + " " + "-".join(sorted(words))
+    trie = re.compile(r"(?<!\w)" + _trie_regex(sorted(words)) + r"(?!\w)")
+    flat = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+    plain = re.compile(r"(?<!\w)(?:" + flat + r")(?!\w)")
+    assert [m.span() for m in trie.finditer(haystack)] == [
+        m.span() for m in plain.finditer(haystack)
+    ]

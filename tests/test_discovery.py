@@ -77,9 +77,11 @@ KNOWN = [
 ]
 
 # The held-out article: every organisation a reader sees, and whether discovery finds it
-# (True/False), as measured when it was first run (6 of 7 right, 6 of 13 found) and after
-# two general fixes it showed (a run crossing a sentence end; a name found inside a longer
-# one), which are the rows below: precision 8/8, recall 8/13.
+# (True/False), as measured when it was first run (6 of 7 right, 6 of 13 found), after two
+# general fixes it showed (a run crossing a sentence end; a name found inside a longer one:
+# precision 8/8, recall 8/13), and after two more (a clause that says it sells; "a
+# partnership with"), which are the rows below: 10/10, 10/13. It is no longer blind: the
+# blind articles below (tests/data/discovery_blind*.md) measure what it cannot.
 EXPECTED_HELD_OUT = [
     ("Clearview AI", "contractor", True),  # "Clearview AI, the facial recognition startup"
     ("Miami Police Department", "agency", True),
@@ -89,9 +91,9 @@ EXPECTED_HELD_OUT = [
     ("Surveillance Technology Oversight Project", "organization", True),
     ("BuzzFeed News", "organization", True),
     ("Federal Bureau of Investigation", "agency", True),  # in full, not "Bureau of Investigation"
-    ("Flock Safety", "contractor", False),  # "Flock Safety, which sells ...": the verb is in the clause
+    ("Flock Safety", "contractor", True),  # "Flock Safety, which sells ...": the clause sells
     ("Ring", "contractor", True),  # "Ring, the doorbell maker"
-    ("Axon", "contractor", False),  # "its partnership with Axon"
+    ("Axon", "contractor", True),  # "its partnership with Axon"
     ("House Oversight Committee", "organization", True),
     ("Rekor Systems", "contractor", True),
 ]
@@ -149,7 +151,7 @@ def test_discovery_on_the_held_out_article():
     expected_found = {_key(n): k for n, k, hit in EXPECTED_HELD_OUT if hit}
     assert found == expected_found
     recall = len(expected_found) / len(EXPECTED_HELD_OUT)
-    assert recall >= 0.6
+    assert recall >= 0.75
 
 
 def test_acronyms_defined_in_one_article_are_suggested_where_used_bare():
@@ -191,6 +193,12 @@ def test_acronyms_defined_in_one_article_are_suggested_where_used_bare():
         ("The Office of the Inspector General declined to comment.", []),
         ("Google and Microsoft sold cloud services.", []),
         ("The Trump Administration expanded the program.", []),
+        # A clause that says what it sells; a partnership or an agreement with a company.
+        ("Fog Data Science, which sells location data to police, declined.", ["Fog Data Science"]),
+        ("Banjo, which built the monitoring tool, lost the contract.", ["Banjo"]),
+        ("The sheriff ended its partnership with Cellebrite last year.", ["Cellebrite"]),
+        ("The county signed an agreement with Penlink in March.", ["Penlink"]),
+        ("Monday, which was a holiday, passed quietly.", []),
         # A name and its bare acronym, used twice: one body (this text once crashed the
         # import: the second bare use met the first one's folded-away place).
         (

@@ -256,6 +256,9 @@ _FROM = {
     ("contracts", "with"),
     ("contracted", "with"),
     ("partnered", "with"),
+    ("partnership", "with"),
+    ("partnerships", "with"),
+    ("agreement", "with"),
     ("deal", "with"),
     ("paid", ""),
 }
@@ -410,6 +413,15 @@ def _context(text: str, a: int, b: int) -> str | None:
                 return _ROLES[w]
             if w in {"that", "which", "who", "whose"}:
                 break
+    # "Flock Safety, which sells license plate readers": a clause that says it sells.
+    if (
+        text.startswith((", which ", ", that "), b)
+        and len(after_l) >= 2
+        and after_l[0] in {"which", "that"}
+        and after_l[1] in _SELLS
+        and not acronym
+    ):
+        return "contractor" if len(words) <= 4 else None
     # "the data broker Babel Street", "companies like Palantir".
     if before and before[-1] in _ROLES:
         return _ROLES[before[-1]]
@@ -452,7 +464,7 @@ _PAIRS_BEFORE |= {(p, w) for p in _PLURAL_ROLES for w in ("like", "including", "
 def _triggered(text: str, a: int, b: int, acronym: bool) -> bool:
     """Whether anything beside text[a:b] could mark it as an organisation (see _context):
     a cheap test, so that the full reading runs only where it may find something."""
-    if text.startswith((", a ", ", an ", ", the "), b):
+    if text.startswith((", a ", ", an ", ", the ", ", which ", ", that "), b):
         return True
     before = text[max(0, a - 30) : a].split()
     if before:

@@ -179,8 +179,10 @@ def _matches(pattern: re.Pattern, ends: re.Pattern, text: str, comma: bool = Fal
 _CAP = r"[A-Z](?<![\w’'.-].)[\w’'&.-]*"
 # A word ending in a lower-case letter or digit and a full stop ends the run ("Axon.
 # Lawmakers ..."); "U.S." does not.
+# "of the", "for the", "on the" may join a name's words; "and the" never does: it joins two
+# names ("the ACLU of Texas and the Texas Civil Rights Project").
 _RUN = re.compile(
-    rf"{_CAP}(?:(?<![a-z0-9]\.){_SP}(?:(?:of|for|on|and|&)(?:{_SP}the)?{_SP})?{_CAP})*"
+    rf"{_CAP}(?:(?<![a-z0-9]\.){_SP}(?:(?:of|for|on|&)(?:{_SP}the)?{_SP}|and{_SP})?{_CAP})*"
 )
 _TRAILING = re.compile(r"(?:['’]s|['’]|[.,;:!?-])+$")
 _ABBREVIATION_END = re.compile(r"(?:\b[A-Z]\.|Inc\.|Corp\.|Co\.|Ltd\.|Jr\.)$")
@@ -188,23 +190,26 @@ _ABBREVIATION_END = re.compile(r"(?:\b[A-Z]\.|Inc\.|Corp\.|Co\.|Ltd\.|Jr\.)$")
 # The last words of a name that make it an organisation, and the kind each suggests.
 _ORG_WORDS = {
     **dict.fromkeys(
-        "Department Office Bureau Agency Administration Commission Service Court Division Board"
+        "Department Office Bureau Agency Administration Commission Service Division Board"
         " Authority Police Patrol Marshals Directorate".split(),
         "agency",
     ),
     **dict.fromkeys(
         "Technologies Technology Systems Solutions Analytics Labs Holdings Partners Software"
-        " Company Industries Dynamics Robotics Services Enterprise Enterprises".split(),
+        " Company Industries Dynamics Robotics Services Enterprise Enterprises Biometrics"
+        " Networks Communications Wireless Geospatial".split(),
         "contractor",
     ),
     **dict.fromkeys(
         "Foundation Center Centre Institute Council Committee Coalition Alliance Project Network"
         " Union Association Society Fund Campaign Post Times Journal Insider Intercept Tribune"
-        " Herald Guardian Gazette News Clinic Caucus Forum University Sun-Times".split(),
+        " Herald Guardian Gazette News Clinic Caucus Forum University Sun-Times"
+        # Courts and legislatures, as the catalogue files the Supreme Court and Congress.
+        " Court Assembly Legislature".split(),
         "organization",
     ),
     **dict.fromkeys(
-        "Program Programme Database Initiative Repository Pilot".split(),
+        "Program Programme Database Initiative Repository Pilot Operation".split(),
         "program",
     ),
 }
@@ -262,6 +267,10 @@ _FROM = {
     ("deal", "with"),
     ("paid", ""),
 }
+# Buying from someone, a few words apart: "bought data from Fog Data Science".
+_BUYS = {"bought", "buys", "buying", "purchased", "purchases", "licensed", "licenses", "sourced"}
+# A product named by what it is: "whose Pathfinder platform", "the FaceLink app".
+_PRODUCT_AFTER = {"platform", "app", "tool", "software", "database", "system"}
 _REPORTS = set(
     "said says explains explained notes noted argues argued found finds reported reports told"
     " wrote writes sued warned estimates estimated obtained".split()
@@ -443,6 +452,23 @@ def _context(text: str, a: int, b: int) -> str | None:
         return "contractor" if len(words) <= 4 else None
     if (len(before) >= 2 and (before[-2], before[-1]) in _FROM) or before[-1:] == ["paid"]:
         return "contractor"
+    if before[-1:] == ["from"] and _BUYS.intersection(before[-4:-1]) and not acronym:
+        return "contractor" if len(words) <= 4 else None
+    # A product: "whose Pathfinder platform"; a named operation.
+    if (
+        after_l
+        and after_l[0] in _PRODUCT_AFTER
+        and len(words) <= 3
+        and not acronym
+        # "Reuters’ CLEAR database": the product is the owner's, named apart
+        and not any(w.endswith(("’", "'", "’s", "'s")) for w in words[:-1])
+    ):
+        return "program"
+    # An outlet: "first reported by the Texas Observer".
+    if before[-2:] == ["reported", "by"] or (
+        before[-3:-1] == ["reported", "by"] and before[-1] == "the"
+    ):
+        return "organization"
     # An outlet: "reporting for NPR", "Insider has learned".
     if len(before) >= 2 and before[-1] == "for" and before[-2] in _OUTLET_BEFORE:
         return "organization"
@@ -488,7 +514,12 @@ def _triggered(text: str, a: int, b: int, acronym: bool) -> bool:
     after = text[b + 1 : b + 24].split(" ", 2)
     if after and (after[0] in _SELLS or (after[0] in ("has", "first") and len(after) > 1)):
         return True
-    return False
+    if after and after[0].rstrip(",.;:") in _PRODUCT_AFTER:
+        return True
+    words = [w.lower() for w in before[-4:]]
+    if words[-1:] == ["from"] and _BUYS.intersection(words[:-1]):
+        return True
+    return "reported" in words[-3:] and "by" in words[-2:]
 
 
 _STRIP = ',;:()“”"'
@@ -532,7 +563,9 @@ def _context_names(text: str) -> list[tuple[str, str, int, int]]:
             right = right[4:] if right.startswith("the ") else right
             if not _kind_of(right):
                 continue
-            if _head_kind(left):
+            # (Two names only when the right is a name on its own: "Center on Privacy
+            # and Technology" is one, though "Technology" is an organisation word.)
+            if _head_kind(left) and len(right.split()) > 1:
                 parts = [(left, a), (right, a + name.rindex(right))]
         for part, at in parts:
             kind = _context(text, at, at + len(part))
@@ -692,7 +725,15 @@ def find(text: str, defined: dict[str, str] | None = None) -> list[CandidateName
                     kept[j] = replace(other, acronym=c.acronym)
                     kept[i] = None
                     break
-    return [c for c in kept if c is not None]
+    kept = [c for c in kept if c is not None]
+    # A short form of a name found in full elsewhere in the article ("Tessellate's chief
+    # executive" after "Tessellate Geo LLC"): the same body, not a second one.
+    longer = [k.name for k in kept if " " in k.name]
+    return [
+        c
+        for c in kept
+        if c.acronym or not any(n != c.name and n.startswith(c.name + " ") for n in longer)
+    ]
 
 
 def _definition_kind(name: str) -> str:

@@ -13,6 +13,10 @@ from archive.ingest.linking import finder
 from archive.models import Entity
 from archive.names.linker import build_linker
 
+# The catalogue is read from the test database: say so, or a run of only these tests sets
+# up no database at all (pytest-django creates those its selected tests ask for).
+pytestmark = pytest.mark.django_db
+
 # fmt: off
 LOOKALIKES = [
     # Other inspectors general: a title every agency has.
@@ -103,6 +107,14 @@ AROUND = [
     ("A grant from the Google Foundation paid for it.", set()),
     ("She studied at the Amazon Center for Tropical Research.", set()),
     ("Microsoft Research published the paper.", {"microsoft"}),  # not an organisation's head word
+    # A supreme court (or an attorney general) after a place's name or its people's is theirs.
+    ("India's Supreme Court struck down the law.", set()),
+    ("The Canadian Supreme Court heard the appeal.", set()),
+    ("Florida’s Supreme Court upheld the sentence.", set()),
+    ("Brazil's Supreme Court ordered the platform blocked.", set()),
+    ("The U.S. Supreme Court declined the case.", {"supreme-court"}),
+    ("America's Supreme Court has never ruled on it.", {"supreme-court"}),
+    ("Trump's Supreme Court picks were confirmed.", {"supreme-court"}),
 ]
 
 POSITIVES = [

@@ -95,6 +95,9 @@ class Name:
     # trust stamp"). Kept apart from case_sensitive, which also means "an acronym" to the
     # search (archive.search.entities.acronyms).
     exact: bool = False
+    # A name every country or state has one of (a supreme court, an attorney general):
+    # after a place's name ("India's Supreme Court") it is that place's, not ours.
+    qualifiable: bool = False
 
 
 @dataclass
@@ -222,10 +225,17 @@ class Linker:
 
         - a name followed by an organisation's head word is part of another body's name
           ("the Reuters Institute", "the Google Foundation"): no link;
+        - a name every country or state has one of, after a place's name or its people's
+          ("India's Supreme Court", "the Canadian Supreme Court"), is that place's;
         - a context-bound name (DOCUMENT), and a one-word name that reads as the ordinary
           word at the start of a sentence ("Apple orchards ..."), link only where the text
           also names the entity otherwise."""
-        kept = [m for m in matches if not _ORG_HEAD.match(text, m[1])]
+        kept = [
+            m
+            for m in matches
+            if not _ORG_HEAD.match(text, m[1])
+            and not (m[4] is not None and m[4].qualifiable and _place_before(text, m[0]))
+        ]
         doubtful = {
             i
             for i, (start, end, _, _, n) in enumerate(kept)
@@ -253,6 +263,41 @@ _ORG_HEAD = re.compile(
 )
 # What may stand between a sentence's end and its first word: spaces, quotes, brackets.
 _OPENERS = " \t\u00a0\"“‘'(["
+
+
+# Places (and their people's adjectives) whose supreme court, attorney general or inspector
+# general is theirs, not the catalogue's (the states' plain names are stop names too).
+PLACES = frozenset(
+    (
+        "Afghanistan Albania Algeria Argentina Armenia Australia Australian Austria Austrian"
+        " Bangladesh Belarus Belgium Belgian Bolivia Brazil Brazilian Britain British Bulgaria"
+        " Cambodia Canada Canadian Chile Chilean China Chinese Colombia Colombian Croatia Cuba"
+        " Czech Denmark Danish Ecuador Egypt Egyptian England English Estonia Ethiopia EU"
+        " European Finland Finnish France French Georgia Germany German Ghana Greece Greek"
+        " Guatemala Honduras Hong Kong Hungary Hungarian Iceland India Indian Indonesia"
+        " Indonesian Iran Iranian Iraq Iraqi Ireland Irish Israel Israeli Italy Italian Jamaica"
+        " Japan Japanese Jordan Kazakhstan Kenya Kenyan Korea Korean Kuwait Latvia Lebanon"
+        " Lithuania Malaysia Mexico Mexican Morocco Netherlands Dutch Nicaragua Nigeria"
+        " Nigerian Norway Norwegian Pakistan Pakistani Panama Peru Philippines Philippine Poland"
+        " Polish Portugal Portuguese Romania Russia Russian Saudi Scotland Scottish Serbia"
+        " Singapore Slovakia Slovenia Spain Spanish Sweden Swedish Switzerland Swiss Syria"
+        " Taiwan Thailand Turkey Turkish UK U.K. Uganda Ukraine Ukrainian Uruguay Venezuela"
+        " Vietnam Wales Welsh Zimbabwe Alabama Alaska Arizona Arkansas California Colorado"
+        " Connecticut Delaware Florida Hawaii Idaho Illinois Indiana Iowa Kansas Kentucky"
+        " Louisiana Maine Maryland Massachusetts Michigan Minnesota Mississippi Missouri Montana"
+        " Nebraska Nevada Ohio Oklahoma Oregon Pennsylvania Tennessee Texas Utah Vermont"
+        " Virginia Washington Wisconsin Wyoming York Jersey Carolina Dakota Hampshire Rico"
+        " Island state state's county"
+    ).split()
+)
+_WORD_BEFORE = re.compile(r"([\w.]+?)(?:['’]s)?[^\S\n]+\Z")
+
+
+def _place_before(text: str, start: int) -> bool:
+    """Whether the word before `start` is a place's name or its people's ("India's ",
+    "Canadian ", "the state's ")."""
+    m = _WORD_BEFORE.search(text, max(0, start - 40), start)
+    return bool(m) and m.group(1) in PLACES
 
 
 def _is_word_name(n: "Name") -> bool:
@@ -352,7 +397,18 @@ def compile_names(entries: list[Entry]) -> list[Name]:
                 if heads.get(first, e.entity_id) != e.entity_id and len(rest.split()) > 1:
                     head_entity, head_words = heads[first], len(_WORDS.findall(first))
             exact = not cs and is_exact(text, e.kind)
-            out.append(Name(text, e.entity_id, cs, context, head_entity, head_words, exact))
+            out.append(
+                Name(
+                    text,
+                    e.entity_id,
+                    cs,
+                    context,
+                    head_entity,
+                    head_words,
+                    exact,
+                    qualifiable=key in QUALIFIABLE,
+                )
+            )
             if key in QUALIFIABLE:
                 for word in ("of", "for", "at"):
                     stops.add(f"{text} {word}")

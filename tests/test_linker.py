@@ -71,8 +71,9 @@ MUST_LINK = [
     (7, "dhs", 4),  # l.96, 97, 99, 101
     (7, "hsi", 1),  # l.98
     (7, "atf", 1),  # l.96
-    (7, "body-worn-camera-pilot", 2),  # "pilot program" l.97, "ICE pilot program" l.101; never
-    #   "Body Worn Camera(s)" (the device, l.103-107)
+    (7, "body-worn-camera-pilot", 3),  # "pilot program" l.97, "ICE pilot program" l.101, "expand
+    #   the pilot" (the alias "the pilot", bound to a text that names it); never "Body Worn
+    #   Camera(s)" (the device, l.103-107)
     (7, "doj-body-camera-grant-program", 1),  # "body cam grant program" l.94
     # 8 — utility records
     (8, "ice", 5),  # ICE’s (Immigration and Customs Enforcement) once, poor old ICE l.114, l.115,

@@ -48,6 +48,7 @@ LOOKALIKES = [
     ("Body Worn Cameras were issued to every patrol officer.", set()),
     ("The department bought 500 body cameras from a vendor.", set()),
     ("A pilot landed the plane safely in Phoenix.", set()),
+    ("The pilot said the delay was caused by ice on the wings.", set()),
     ("The pilot program lets the IRS test new software.", set()),
     # Other agencies' subpoenas and grants.
     ("The FBI issued administrative subpoenas to the phone company.", set()),
@@ -118,6 +119,8 @@ AROUND = [
 ]
 
 POSITIVES = [
+    # "the pilot", in a text that names the ICE camera pilot otherwise.
+    ("The ICE body camera pilot began in May. The pilot ends in November.", {"ice", "body-worn-camera-pilot"}),
     # The spellings news uses for entities the catalogue has.
     ("Immigration and Customs Enforcement agents arrested him.", {"ice"}),
     ("U.S. Immigration and Customs Enforcement said in a statement.", {"ice"}),

@@ -727,7 +727,7 @@ def entity_page(entity: Entity, chosen: ArticleFilter, version) -> EntityPage:
         children,
         statuses,
         description_footnotes(detail),
-        sub_agencies(entity, children),
+        sub_agencies(entity, children, version),
     )
 
 
@@ -751,11 +751,17 @@ def description_footnotes(entity: Entity) -> list[Footnote]:
     ]
 
 
-def sub_agencies(entity: Entity, children: list[Entity]) -> SubAgencies | None:
+def sub_agencies(entity: Entity, children: list[Entity], version) -> SubAgencies | None:
     """The agencies below `entity` (every level) and the articles that name it or any of
-    them, counted once each, with each one's own count: two queries, none without children."""
+    them, counted once each, with each one's own count: two queries, none without children,
+    kept until the archive changes (the distinct count reads every mention of them all: 37 ms
+    for ICE at 100,000 articles)."""
     if entity.kind != EntityKind.AGENCY or not children:
         return None
+    return state.remember(f"sub-agencies:{entity.pk}", lambda: _sub_agencies(entity), version)
+
+
+def _sub_agencies(entity: Entity) -> SubAgencies:
     agencies = {
         a.pk: a for a in Agency.objects.only("id", "name", "slug", "acronym", "kind", "parent_id")
     }

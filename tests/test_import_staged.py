@@ -383,3 +383,58 @@ def test_mentions_an_editor_set_are_counted_either_way(seeded, workdir, monkeypa
     summary = importer.run([path])
     assert summary.changed is False
     assert summary.stats["mentions_left_alone"] == 1
+
+
+# =============================================================================================
+# The analysing processes work on while the first batches are written: the same result as
+# one process, and a failure in one of them still leaves nothing.
+# =============================================================================================
+def _linked_now() -> tuple:
+    return (
+        sorted(
+            Mention.objects.filter(article__seed_file="bulk.md").values_list(
+                "article__source_url", "entity__slug", "count", "spans"
+            )
+        ),
+        sorted(Candidate.objects.filter(key__startswith="acme").values_list("key", flat=True)),
+    )
+
+
+@pytest.mark.parametrize("staged", [False, True])
+def test_analysing_in_processes_while_writing_gives_what_one_process_gives(
+    seeded, workdir, monkeypatch, staged
+):
+    monkeypatch.setattr(importer, "WRITE_BATCH", 4)
+    path = write(workdir, "bulk.md", 12)
+    with monkeypatch.context() as m:
+        m.setattr(importer, "PARALLEL_MIN", 1)
+        summary = importer.run([path], staged=staged, workers=2)
+    assert summary.stats["articles_created"] == 12
+    parallel = _linked_now()
+    Article.objects.filter(seed_file="bulk.md").delete()
+    Candidate.objects.filter(key__startswith="acme").delete()
+    importer.run([path], staged=staged, workers=1)
+    assert _linked_now() == parallel
+
+
+def test_a_failing_analysing_process_leaves_nothing(seeded, workdir, monkeypatch):
+    from archive.ingest import discovery
+
+    monkeypatch.setattr(importer, "WRITE_BATCH", 4)
+    monkeypatch.setattr(importer, "PARALLEL_MIN", 1)
+    path = write(workdir, "bulk.md", 12)
+    before = snapshot()
+    calls = {"n": 0}
+    real = discovery.find
+
+    def fails_late(body, *args, **kwargs):  # in the forked workers: after a few bodies
+        calls["n"] += 1
+        if "bulk/10" in body or calls["n"] > 8:
+            raise RuntimeError("a worker failed")
+        return real(body, *args, **kwargs)
+
+    monkeypatch.setattr(discovery, "find", fails_late)
+    with pytest.raises(RuntimeError, match="a worker failed"):
+        importer.run([path], staged=True, workers=2)
+    assert snapshot() == before
+    fts_ok()

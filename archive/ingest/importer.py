@@ -66,6 +66,7 @@ import re
 import socket
 import time
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -444,6 +445,30 @@ class Plan:
     found: dict[str, dict]  # content_hash -> linker.find result, for the work to do
     candidates: dict[str, list] = field(default_factory=dict)  # content_hash -> discovery
     new: list[RawArticle] = field(default_factory=list)  # not stored, not deleted
+    # Answers still being worked out by the analysing processes, in the order of the work:
+    # a staged run writes its first batches while they work on the rest (ready()).
+    pending: Iterator[tuple[str, tuple[dict, list]]] | None = None
+    pool: ProcessPoolExecutor | None = None
+
+    def ready(self, content_hashes=None) -> None:
+        """Wait for these bodies' answers (every body's, when None)."""
+        missing = None if content_hashes is None else set(content_hashes) - self.found.keys()
+        while self.pending is not None and (missing is None or missing):
+            try:
+                key, (found, candidates) = next(self.pending)
+            except StopIteration:
+                self.close()
+                break
+            self.found[key], self.candidates[key] = found, candidates
+            if missing is not None:
+                missing.discard(key)
+
+    def close(self) -> None:
+        """Stop the analysing processes (at the end of the run, or when it fails)."""
+        self.pending = None
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
 
 def plan(raws: list[RawArticle], linker: Linker, version: str, workers: int = 1) -> Plan:
@@ -459,7 +484,7 @@ def plan(raws: list[RawArticle], linker: Linker, version: str, workers: int = 1)
         if unchanged(raw, st, version, hashes):
             continue
         todo.setdefault(raw.content_hash, raw.body)
-    p.found, p.candidates = analyse(todo, linker, workers)
+    p.found, p.candidates, p.pending, p.pool = analyse(todo, linker, workers)
     return p
 
 
@@ -476,22 +501,25 @@ def _analyse_chunk(bodies: list[str]) -> list[tuple[dict, list]]:
     return [_analyse_one(b) for b in bodies]
 
 
-def analyse(todo: dict[str, str], linker: Linker, workers: int = 1) -> tuple[dict, dict]:
-    """The linker's answer and the candidate names of each body (by content hash). Pure
-    Python over text, no database: with workers > 1 and enough bodies, the work is shared
-    by forked processes (the linker is inherited, not pickled; answers come back)."""
+def analyse(todo: dict[str, str], linker: Linker, workers: int = 1):
+    """The linker's answer and the candidate names of each body (by content hash): (found,
+    candidates, pending, pool). Pure Python over text, no database: with workers > 1 and
+    enough bodies, the work is shared by forked processes (the linker is inherited, not
+    pickled) and its answers come back in order as `pending`, while the caller writes what
+    is ready (Plan.ready); else all of it is done here and nothing is pending."""
     _WORKER["finder"] = linking.finder(linker)
     keys = list(todo)
     if workers > 1 and len(keys) >= PARALLEL_MIN and "fork" in mp.get_all_start_methods():
         size = max(50, len(keys) // (workers * 8))
         chunks = [[todo[k] for k in keys[i : i + size]] for i in range(0, len(keys), size)]
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("fork")) as pool:
-            results = [r for part in pool.map(_analyse_chunk, chunks) for r in part]
-    else:
-        results = [_analyse_one(todo[k]) for k in keys]
+        pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"))
+        parts = pool.map(_analyse_chunk, chunks)  # every chunk submitted now
+        answers = (r for part in parts for r in part)
+        return {}, {}, zip(keys, answers, strict=True), pool
+    results = [_analyse_one(todo[k]) for k in keys]
     found = {k: r[0] for k, r in zip(keys, results, strict=True)}
     candidates = {k: r[1] for k, r in zip(keys, results, strict=True)}
-    return found, candidates
+    return found, candidates, None, None
 
 
 def default_workers() -> int:
@@ -638,6 +666,7 @@ def run(
                 summary.longest_transaction = max(
                     summary.longest_transaction, time.perf_counter() - t
                 )
+        the_plan.ready()  # every answer, before the last transaction (never while in it)
         t = time.perf_counter()
         try:
             with transaction.atomic(using=using):
@@ -657,6 +686,7 @@ def run(
             undo(the_run, using, error=f"{type(exc).__name__}: {exc}")
         raise
     finally:
+        the_plan.close()
         summary.transaction_seconds = time.perf_counter() - started
     return summary
 
@@ -673,6 +703,7 @@ def write_new(
     short transaction that also adds their ids to the run (so it can be undone)."""
     out: dict[str, Article] = {}
     using = router.db_for_write(Article)
+    the_plan.ready(r.content_hash for r in raws)  # before the transaction: never hold it
     with transaction.atomic(using=using):
         stored = read_stored(raws)  # another import may have written some meanwhile
         book = ArticleBook(raws, stored)

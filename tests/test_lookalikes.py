@@ -204,3 +204,23 @@ def test_corpus_size():
 @pytest.mark.parametrize("text, expected", AROUND, ids=[t[:50] for t, _ in AROUND])
 def test_the_words_around_a_name(importer_linker, text, expected):
     assert _linked(importer_linker, text) == expected
+
+
+# Articles written by someone else, who never saw the rules (tests/data/discovery_blind*.md,
+# also used to measure discovery): they link the catalogue's entities they name and nothing
+# else (their look-alikes: "Fourth Amendment", a "Senate Judiciary Committee", place names).
+BLIND_LINKS = [
+    ("discovery_blind1.md", {"supreme-court", "congress", "ice"}),
+    ("discovery_blind2.md", {"ice", "hsi"}),
+    ("discovery_heldout.md", {"amazon"}),  # "Ring, the doorbell maker owned by Amazon"
+]
+
+
+@pytest.mark.parametrize("name, expected", BLIND_LINKS)
+def test_articles_written_by_someone_else_link_right(importer_linker, name, expected):
+    from pathlib import Path
+
+    from archive.ingest.readers import read_markdown
+
+    body = read_markdown(Path(__file__).parent / "data" / name)[0].body
+    assert _linked(importer_linker, body) == expected

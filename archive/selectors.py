@@ -96,6 +96,17 @@ def top_entities(version, limit: int = 8) -> dict[str, list[Entity]]:
     }
 
 
+def program_statuses() -> dict[int, str]:
+    """Each program's current status as its sourced history gives it (derived_status), by
+    id, for programs that have a history: one query. What its page, the index and the
+    exports all say."""
+    histories: dict[int, list] = {}
+    # In the order the entity page reads them, so every reader derives the same status.
+    for pk, status, year in ProgramStatus.objects.values_list("program", "status", "year"):
+        histories.setdefault(pk, []).append((status, year))
+    return {pk: derived_status(claims) for pk, claims in histories.items()}
+
+
 # -- entity indexes (/agencies/, /contractors/, ...) -----------------------------------
 # The orders an index can be read in (?sort=), the first the default: most-named first.
 # A date order puts entities never named in a dated article last, whichever way it runs.
@@ -158,11 +169,7 @@ def entity_index_rows(kind: EntityKind, sort: str, version) -> list[IndexRow]:
         entities = model.objects.filter(kind=kind).prefetch_related("aliases")
         if kind == EntityKind.AGENCY:
             entities = entities.select_related("parent")
-        histories: dict[int, list] = {}
-        if kind == EntityKind.PROGRAM:
-            # In the order the entity page reads them, so both derive the same status.
-            for pk, status, year in ProgramStatus.objects.values_list("program", "status", "year"):
-                histories.setdefault(pk, []).append((status, year))
+        statuses = program_statuses() if kind == EntityKind.PROGRAM else {}
         rows = []
         for e in entities:
             n, first, last = counts.get(e.pk, (0, None, None))
@@ -176,7 +183,7 @@ def entity_index_rows(kind: EntityKind, sort: str, version) -> list[IndexRow]:
                 row.parent = e.parent
             if kind == EntityKind.PROGRAM:
                 # As the entity page says it: the history's latest claim, else the stored one.
-                value = derived_status(histories.get(e.pk, [])) or e.status
+                value = statuses.get(e.pk) or e.status
                 row.status = dict(ProgramStatusChoice.choices).get(value, value)
             rows.append(row)
         return rows

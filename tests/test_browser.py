@@ -224,3 +224,22 @@ def test_citing_an_article_and_a_paragraph(browser_page, tmp_path):
     page.goto(base + "/programs/clear/")
     page.locator(".named-in .passage a.goto").first.click()
     assert "/articles/" in page.url and "#p-" in page.url
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_without_javascript_the_filters_and_entities_are_there(browser_page, width):
+    """The script only folds panels on a phone: with it off, every filter and an article's
+    entities can still be read and clicked, on a desktop and on a phone."""
+    page, base = browser_page
+    context = page.context.browser.new_context(
+        java_script_enabled=False, viewport={"width": width, "height": 900}
+    )
+    bare = context.new_page()
+    bare.goto(base + "/search/?q=ICE")
+    assert bare.locator(".facets .facet-agency").is_visible()
+    bare.locator(".facets a", has_text="CLEAR").click()
+    bare.wait_for_url("**program=clear**")
+    assert bare.locator("ol.hits li.hit").count() == 2
+    bare.goto(base + article_url(UTILITY))
+    assert bare.locator(".entity-panel a", has_text="Thomson Reuters").first.is_visible()
+    context.close()

@@ -464,3 +464,50 @@ def test_the_data_page_describes_each_files_columns(client, seeded, section, col
     page = BeautifulSoup(client.get("/data/").content, "html.parser")
     names = [th.get_text() for th in page.select(f"#{section} tbody th")]
     assert names == exports.header(columns)
+
+
+def test_entities_csv_gives_a_programs_status_as_its_page_does(client, seeded):
+    """The status is derived from the sourced history, as on the page and in the index: an
+    editor's later claim shows at once (the stored field is left as it was)."""
+    from archive.models import Program, ProgramStatus
+
+    clear = Program.objects.get(slug="clear")
+    ProgramStatus.objects.create(
+        program=clear,
+        status="suspended",
+        year=2099,
+        article=Article.objects.get(slug=UTILITY),
+        quote="This means the data no longer flows to Reuters’ CLEAR database.",
+    )
+    row = next(r for r in rows_of(client.get("/exports/entities.csv")) if r["name"] == "CLEAR")
+    assert row["status"] == "suspended"
+    page = client.get("/programs/clear/").content.decode()
+    assert "Suspended" in page
+
+
+# The plain-text snippet of a search export: the stretch around the first place a query
+# word starts (query -> what every row's snippet shows).
+SNIPPETS = [
+    ("utility", "utilit"),
+    ("surveil*", "surveil"),
+    ('"facial recognition"', "facial"),
+]
+
+
+@pytest.mark.parametrize("query, shown", SNIPPETS)
+def test_a_search_exports_snippet_shows_where_the_query_matched(client, seeded, query, shown):
+    rows = rows_of(client.get("/search/export.csv", {"q": query, "sort": "newest"}))
+    # Rows whose read excerpt holds the word (the others matched in the title or further
+    # on, and show their opening).
+    bodies = dict(Article.objects.values_list("title", "body"))
+    holding = [r for r in rows if shown in bodies[r["title"]][: exports.SNIPPET_CHARS].lower()]
+    assert holding
+    assert [r["title"] for r in holding if shown not in r["snippet"].lower()] == []
+
+
+def test_a_short_query_word_matches_whole_words_and_accents_fold():
+    from archive.search import parse
+
+    finder = exports._words_finder(parse("ice médecins"))
+    text = "Iceland is cold. Médecins Sans Frontières and ICE agents.".translate(exports._FOLD)
+    assert [m.group() for m in finder.finditer(text)] == ["Medec", "ICE"]

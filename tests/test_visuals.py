@@ -427,21 +427,25 @@ def test_an_entity_s_neighbourhood_is_its_direct_relationships(seeded):
     html = get_page_html(entity_visuals(entity, None)["visuals"])
     layer = html.select("svg.graph-links")[0]
     assert {a.attr("data-entity") for a in layer.select("a.node")} == {"wickr", "amazon", "cbp"}
-    # Each line opens its row, quote and article, on the map of the entity's neighbourhood.
+    # Each line opens the paragraph its quote is in; the whole map is one link away.
     for rel in Relationship.objects.filter(object=entity):
-        assert layer.links_to(f"/map/?entity=wickr#rel-{rel.pk}")
+        assert layer.hrefs_starting(f"/articles/{rel.article.slug}/#p-")
     assert html.links_to("/map/?entity=wickr")
     (svg,) = html.select("svg.graph")
     assert svg.attr("role") == "img" and svg.attr("aria-labelledby")
 
 
-def test_the_neighbourhood_opens_rows_its_map_lists(client, seeded):
-    """Every line of ICE's small map leads to a row of ICE's map page."""
+def test_the_neighbourhood_opens_the_paragraph_of_each_quote(client, seeded):
+    """Every line of ICE's small map opens the article paragraph that holds its quote
+    (not a row of the map's table, which lists only its first rows for a big entity)."""
     visuals = entity_visuals(Entity.objects.get(slug="ice"), None)["visuals"]
-    page = get_page(client, "/map/?entity=ice")
+    assert visuals.graph.edges
     for edge in visuals.graph.edges:
-        assert edge.href.startswith("/map/?entity=ice#rel-")
-        row_of(page, edge.href.partition("#")[2])
+        rel = edge.relationship
+        path, _, anchor = edge.href.partition("#")
+        assert path == f"/articles/{rel.article.slug}/"
+        paragraph = rel.article.body.split("\n")[int(anchor.removeprefix("p-")) - 1]
+        assert " ".join(rel.quote.split()[:6]) in " ".join(paragraph.split())
 
 
 def test_an_entity_with_no_relationship_has_no_map(seeded):

@@ -371,25 +371,47 @@ class SearchPlan:
         out = {}
         for i, r in rows.items():
             excerpt = r["excerpt"] or ""
-            m = self.finder.search(excerpt)
+            m = self.finder.search(excerpt.translate(_FOLD))  # same length, accents off
             if m:
                 out[i] = around(excerpt, m.start(), m.end())
         return out
 
 
 def _words_finder(query) -> "re.Pattern | None":
-    """Where any positive word of `query` starts, case aside: a word's first letters up to
-    its stem (the search stems "surveillance" and "surveil" alike), a phrase's first word."""
+    """Where any positive word of `query` starts, case and accents aside (the query's
+    words are folded; the excerpt is read folded too, _FOLD): a word's first letters up to
+    its stem (the search stems "surveillance" and "surveil" alike), a short word whole
+    ("ice" is not "Iceland"), a phrase's first word, a prefix as typed."""
     stems = []
     for term in query.positive_terms():
         for word in term.words[:1]:
-            stem = word if len(word) <= 4 else word[: max(4, len(word) - 3)]
-            stems.append(re.escape(stem))
+            if term.prefix and len(term.words) == 1:
+                stems.append(re.escape(word))  # "surveil*": any word it starts
+            elif len(word) <= 4:
+                stems.append(re.escape(word) + r"(?!\w)")
+            else:
+                stems.append(re.escape(word[: max(4, len(word) - 3)]))
     if not stems:
         return None
     return re.compile(
         r"(?<!\w)(?:" + "|".join(sorted(set(stems), key=len, reverse=True)) + ")", re.I
     )
+
+
+def _fold_table() -> dict[int, str]:
+    """Accented Latin letters to their base letter, one character for one, so a match in
+    the folded text is at the same place in the original."""
+    import unicodedata
+
+    table = {}
+    for code in range(0xC0, 0x250):
+        base = unicodedata.normalize("NFKD", chr(code))[:1]
+        if base.isascii() and base.isalpha() and base != chr(code):
+            table[code] = base
+    return table
+
+
+_FOLD = _fold_table()
 
 
 def _search_export(request, fmt: str):
@@ -495,7 +517,8 @@ def entities_csv(request):
         by_kind = selectors.entities_by_kind(archive_version(request))
         names = {e.pk: e.name for entities in by_kind.values() for e in entities}
         parent_of = dict(Agency.objects.values_list("pk", "parent_id"))
-        status_of = dict(Program.objects.values_list("pk", "status"))
+        # As the page says it: derived from the sourced history, else the stored one.
+        status_of = dict(Program.objects.values_list("pk", "status")) | selectors.program_statuses()
         for kind in EntityKind:
             yield [
                 [
@@ -521,7 +544,11 @@ def _relationship_batches(request) -> Iterator[list[list]]:
     """Every relationship, BATCH at a time by id: one query a batch (its ends and article
     joined)."""
     last = 0
-    rows = Relationship.objects.select_related("subject", "object", "article").order_by("pk")
+    rows = (
+        Relationship.objects.select_related("subject", "object", "article")
+        .defer("article__body", "article__entity_text")  # its title and addresses only
+        .order_by("pk")
+    )
     while batch := list(rows.filter(pk__gt=last)[:BATCH]):
         out = []
         for r in batch:

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
 from .. import selectors
+from ..filters import SearchFilterSet
 from ..models import Article, EntityKind
 from ..visuals import entity_visuals
 from . import citations
@@ -90,7 +91,8 @@ def _swapped_dates(params) -> str:
     fixed = params.copy()
     fixed["published_after"], fixed["published_before"] = before, after
     fixed.pop("page", None)
-    return fixed.urlencode()
+    # Offered only when swapping is all it takes (no other bad value, a date the form reads).
+    return fixed.urlencode() if SearchFilterSet(fixed).is_valid() else ""
 
 
 def _timed_out(request):

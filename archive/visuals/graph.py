@@ -14,7 +14,6 @@ the same picture, so pages can be cached and tests can name coordinates.
 
 import math
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
 from django.db.models import F, Q
 from django.urls import reverse
@@ -72,7 +71,7 @@ class Edge:
     d: str  # the SVG path
     label_x: float
     label_y: float
-    href: str  # where it opens: its row in the map's table (quote and article)
+    href: str  # where it opens: its row in the map's table, or its quote's paragraph
 
 
 @dataclass
@@ -206,9 +205,9 @@ def relationship_map(
 
 
 def neighbourhood(entity: Entity, version, *, nodes: int = 13) -> Graph:
-    """An entity's direct relationships, small, for its page: each edge opens its row in
-    the map of the entity's neighbourhood (quote and article)."""
-    base = reverse("map") + "?entity=" + quote(entity.slug)
+    """An entity's direct relationships, small, for its page: each edge opens the
+    paragraph of the article its quote is in (the map's table lists at most its first
+    rows, so an anchor there could be missing for an entity with many relationships)."""
     return relationship_map(
         None,
         entity,
@@ -218,7 +217,7 @@ def neighbourhood(entity: Entity, version, *, nodes: int = 13) -> Graph:
         table=0,
         choices=0,
         prefix=f"nbhd-{entity.pk}",
-        link=lambda r: f"{base}#rel-{r.pk}",
+        link=lambda r: f"{reverse('article', args=[r.article.slug])}#p-{r.paragraph}",
     ).graph
 
 

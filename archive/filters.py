@@ -17,6 +17,16 @@ from .models import Article, Entity, EntityKind
 from .search import SORTS, Filters
 
 
+def without_nuls(params):
+    """A copy of a QueryDict with NULs stripped from every value: browsers and bots send
+    them, and every reader of a search's parameters (the filters, the chips' links) must
+    read the same values."""
+    params = params.copy()
+    for key in list(params):
+        params.setlist(key, [v.replace("\x00", "") for v in params.getlist(key)])
+    return params
+
+
 def _entity_filter(kind: EntityKind):
     return django_filters.ModelMultipleChoiceFilter(
         queryset=Entity.objects.filter(kind=kind),

@@ -50,6 +50,27 @@ def hostile(seeded):
     return article
 
 
+@pytest.fixture
+def chromium(live_server, transactional_db, monkeypatch):
+    """(a launched Chromium, the live server's address), with the seed imported: what every
+    real-browser test starts from (tests/chromium.py)."""
+    playwright = pytest.importorskip(
+        "playwright.sync_api", reason="Playwright is not installed (pip install -e '.[dev]')"
+    )
+    from archive.models import Article
+
+    from .chromium import ARGS, CHROMIUM
+
+    # Playwright's sync API runs an event loop; Django's ORM refuses to run inside one.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    if not Article.objects.exists():  # an earlier live-server test flushed the database
+        call_command("import_seeds", verbosity=0, stdout=io.StringIO())
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser, live_server.url
+        browser.close()
+
+
 def pytest_collection_modifyitems(items):
     """Browser tests use a live server, whose database is flushed afterwards; run them last
     so the session's imported seed serves every other test first."""

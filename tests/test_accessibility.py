@@ -2,23 +2,19 @@
 the public pages a journalist reads and the admin pages an editor works in, with no
 violation at all. Skips, saying why, without Chromium, Playwright or axe-core."""
 
-import io
-import shutil
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
 from archive.models import Article, Candidate, Entity, Mention, Program
 
+from .chromium import BROWSER_TESTS
 from .spec import ROOT, UTILITY, WYDEN, article_url
 
-CHROMIUM = "/usr/bin/chromium"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"no Chromium at {CHROMIUM}"),
+    *BROWSER_TESTS,
     pytest.mark.skipif(not AXE.exists(), reason="axe-core is not installed (npm ci)"),
 ]
 PASSWORD = "axe-Check-2026-pass"
@@ -77,18 +73,12 @@ def admin_pages():
 
 
 @pytest.fixture
-def axe_page(live_server, transactional_db, monkeypatch):
-    playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not Article.objects.exists():  # an earlier live-server test flushed the database
-        call_command("import_seeds", verbosity=0, stdout=io.StringIO())
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
-        # axe is injected as a script: the test browser lets it past the site's CSP.
-        page = browser.new_context(bypass_csp=True).new_page()
-        page.set_default_timeout(20_000)
-        yield page, live_server.url
-        browser.close()
+def axe_page(chromium):
+    browser, base = chromium
+    # axe is injected as a script: the test browser lets it past the site's CSP.
+    page = browser.new_context(bypass_csp=True).new_page()
+    page.set_default_timeout(20_000)
+    return page, base
 
 
 def violations(page, url: str) -> list:

@@ -5,49 +5,32 @@ phone (390 px) scrolls an entity index's table, never the page.
 Each test skips, saying why, when Playwright is not installed or /usr/bin/chromium is missing.
 """
 
-import io
-import shutil
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
 from archive.models import Article, Candidate
 
+from .chromium import BROWSER_TESTS
 from .spec import UTILITY
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"no Chromium at {CHROMIUM}"),
-]
+pytestmark = BROWSER_TESTS
 
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
 PASSWORD = "layout-Password-1"
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture
-def browser(live_server, transactional_db, monkeypatch):
+def browser(chromium):
     """(a function opening a page at a viewport size, the server's address)."""
-    playwright = pytest.importorskip(
-        "playwright.sync_api", reason="Playwright is not installed (pip install -e '.[dev]')"
-    )
-    # Playwright's sync API runs an event loop; Django's ORM refuses to run inside one.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not Article.objects.exists():  # an earlier live-server test flushed the database
-        call_command("import_seeds", verbosity=0, stdout=io.StringIO())
-    with playwright.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    launched, base = chromium
 
-        def new_page(viewport):
-            page = launched.new_context(viewport=viewport).new_page()
-            page.set_default_timeout(15_000)
-            return page
+    def new_page(viewport):
+        page = launched.new_context(viewport=viewport).new_page()
+        page.set_default_timeout(15_000)
+        return page
 
-        yield new_page, live_server.url
-        launched.close()
+    return new_page, base
 
 
 def _long_candidate() -> None:

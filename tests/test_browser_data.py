@@ -5,50 +5,20 @@ spreadsheet opens as UTF-8.
 Skips, saying why, when Playwright is not installed or /usr/bin/chromium is missing.
 """
 
-import io
-import shutil
-
 import pytest
-from django.core.management import call_command
 
-from archive.models import Article
-
+from .chromium import BROWSER_TESTS
 from .spec import NARA_CBP
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"no Chromium at {CHROMIUM}"),
-]
-
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture
-def browser_page(live_server, transactional_db, monkeypatch):
-    playwright = pytest.importorskip(
-        "playwright.sync_api", reason="Playwright is not installed (pip install -e '.[dev]')"
-    )
-    # Playwright's sync API runs an event loop; Django's ORM refuses to run inside one.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not Article.objects.exists():  # an earlier live-server test flushed the database
-        call_command("import_seeds", verbosity=0, stdout=io.StringIO())
-
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(accept_downloads=True)
-        page.set_default_timeout(15_000)
-        yield page, live_server.url
-        browser.close()
+def browser_page(chromium):
+    browser, base = chromium
+    page = browser.new_page(accept_downloads=True)
+    page.set_default_timeout(15_000)
+    return page, base
 
 
 def test_from_the_data_page_a_search_downloads_as_csv(browser_page, tmp_path):

@@ -1,5 +1,7 @@
 from django import template
 
+from ..filters import without_nuls
+
 register = template.Library()
 
 
@@ -11,12 +13,10 @@ def get(mapping, key):
 @register.simple_tag(takes_context=True)
 def toggle_param(context, name, value):
     """The current query string with name=value added, or removed if present; page reset."""
-    params = context["request"].GET.copy()
+    # As the filters read them (NULs stripped): a chip for "ice\x00" must remove it, not
+    # add "ice" beside it.
+    params = without_nuls(context["request"].GET)
     params.pop("page", None)
-    # As the filters read them (archive.views.common.run_search strips NULs): a chip for
-    # "ice\x00" must remove it, not add "ice" beside it.
-    for key in list(params):
-        params.setlist(key, [v.replace("\x00", "") for v in params.getlist(key)])
     values = params.getlist(name)
     if value in values:
         values.remove(value)

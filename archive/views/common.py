@@ -1,7 +1,7 @@
 from django.http import QueryDict
 
 from .. import selectors
-from ..filters import SearchFilterSet
+from ..filters import SearchFilterSet, without_nuls
 from ..models import Entity
 from ..search import PageOutOfRange, SearchTimeout, search
 
@@ -27,15 +27,18 @@ def page_number(value: str | None) -> int:
     return n
 
 
-def run_search(params: QueryDict, page_size: int, **options):
-    """Validate the parameters, then search. Raises BadRequest or PageOutOfRange."""
-    params = params.copy()
-    # Browsers and bots send odd things; strip NULs rather than fail on them.
-    for key in list(params):
-        params.setlist(key, [v.replace("\x00", "") for v in params.getlist(key)])
-    filterset = SearchFilterSet(params)
+def search_filterset(params: QueryDict) -> SearchFilterSet:
+    """The search's parameters, validated (NULs stripped rather than refused). Raises
+    BadRequest with what is wrong."""
+    filterset = SearchFilterSet(without_nuls(params))
     if not filterset.is_valid():
         raise BadRequest(filterset.errors_text())
+    return filterset
+
+
+def run_search(params: QueryDict, page_size: int, **options):
+    """Validate the parameters, then search. Raises BadRequest or PageOutOfRange."""
+    filterset = search_filterset(params)
     results = search(
         **filterset.search_args(),
         page=page_number(params.get("page")),
@@ -70,4 +73,5 @@ __all__ = [
     "article_filter",
     "page_number",
     "run_search",
+    "search_filterset",
 ]

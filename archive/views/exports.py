@@ -43,7 +43,7 @@ from ..search.entities import reading_version
 from ..search.highlight import ENTITY_CHARS
 from .api import _Encoder, article_data, entities_by_kind
 from .caching import archive_version, public_page
-from .common import TIMEOUT_MESSAGE, BadRequest, page_number
+from .common import TIMEOUT_MESSAGE, BadRequest, page_number, search_filterset
 
 BATCH = 500  # rows read per query while streaming
 BOM = "\ufeff"  # written once, first: spreadsheets then read the file as UTF-8
@@ -308,14 +308,9 @@ def plain(marked: str) -> str:
 
 # -- search results -------------------------------------------------------------------------
 def _search_filterset(params) -> SearchFilterSet:
-    """The search's parameters, validated as the search page validates them (NULs, which
-    browsers and bots send, stripped). Raises BadRequest."""
-    params = params.copy()
-    for key in list(params):
-        params.setlist(key, [v.replace("\x00", "") for v in params.getlist(key)])
-    filterset = SearchFilterSet(params)
-    if not filterset.is_valid():
-        raise BadRequest(filterset.errors_text())
+    """The search's parameters, validated as the search page validates them. Raises
+    BadRequest."""
+    filterset = search_filterset(params)
     # An export is one page, the whole result set: a later page does not exist.
     if page_number(params.get("page")) != 1:
         raise Http404("An export has one page: every match.")

@@ -529,9 +529,18 @@ def find_entity(kind_plural: str, slug: str) -> tuple[Entity | None, Entity | No
     kind = EntityKind.from_plural(kind_plural)
     if kind is None:
         return None, None
+    entity, moved_to = entity_by_slug(slug)
+    if entity is not None and entity.kind != kind:
+        return None, entity
+    return entity, moved_to
+
+
+def entity_by_slug(slug: str) -> tuple[Entity | None, Entity | None]:
+    """(the entity, None), or (None, the entity it was merged into), or (None, None),
+    whatever its kind."""
     entity = Entity.objects.filter(slug=slug).first()
     if entity is not None:
-        return (entity, None) if entity.kind == kind else (None, entity)
+        return entity, None
     redirect = EntityRedirect.objects.select_related("entity").filter(old_slug=slug).first()
     return None, (redirect.entity if redirect else None)
 
@@ -586,14 +595,19 @@ def entity_summary(entity: Entity, version) -> EntitySummary:
     return state.remember(f"entity-summary:{entity.pk}", compute, version)
 
 
-def archive_years(version) -> dict[int | None, int]:
-    """{year: articles published in it} for the whole archive (None: undated)."""
+def archive_days(version) -> list[tuple[date | None, int]]:
+    """(date, articles published that day) for the whole archive (None: undated), read
+    once per change of the archive: the years and the timeline's months come from it."""
 
     def compute():
-        rows = Article.objects.values_list("published").annotate(n=Count("id")).order_by()
-        return _by_year(rows)
+        return list(Article.objects.values_list("published").annotate(n=Count("id")).order_by())
 
-    return state.remember("archive-years", compute, version)
+    return state.remember("archive-days", compute, version)
+
+
+def archive_years(version) -> dict[int | None, int]:
+    """{year: articles published in it} for the whole archive (None: undated)."""
+    return _by_year(archive_days(version))
 
 
 def _by_year(rows) -> dict[int | None, int]:

@@ -273,19 +273,12 @@ def _new_database(vendor: str, label: str) -> Database:
     return Database("postgresql", urlunsplit(parts._replace(path=f"/{name}")), name=name)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass
-    return True
-
-
 def _drop_stale_pg() -> None:
     """Drop the databases of earlier runs killed before they could (their process is gone);
     only on a server on this machine, where those process ids mean something."""
+    # Whether a process still runs: the importer's own test (it decides which runs it
+    # undoes), imported here, where Django is set up.
+    from archive.ingest.importer import _alive
     if urlsplit(pg_server_url()).hostname not in (None, "", "127.0.0.1", "localhost", "::1"):
         return
     with _pg_admin() as admin:

@@ -7,8 +7,9 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_safe
 
+from .. import selectors
 from ..models import Relationship
-from ..visuals import graph, queries, timeline
+from ..visuals import graph, timeline
 from .caching import archive_version, public_page
 
 
@@ -24,7 +25,7 @@ def relationship_map(request):
         return render(request, "archive/map.html", context, status=400)
     entity = None
     if slug:
-        entity, moved_to = queries.find_entity(slug)
+        entity, moved_to = selectors.entity_by_slug(slug)
         if moved_to is not None:  # merged into another: its address moved
             params = {"entity": moved_to.slug} | ({"kind": kind} if kind else {})
             return redirect(reverse("map") + "?" + urlencode(params), permanent=True)

@@ -9,7 +9,7 @@ from django.db.models import Count, F, IntegerField, Q, Value
 from django.db.models.functions import Left, Length, Replace, StrIndex, Substr
 
 from .. import selectors, state
-from ..models import Article, Entity, EntityRedirect, Mention, Relationship
+from ..models import Entity, Mention, Relationship
 
 # What the map's table shows of a quote: a quote is one sentence, but an editor may paste
 # more, and a page of 200 rows must stay small whatever they paste.
@@ -48,15 +48,6 @@ def neighbours(entity_id: int, kind: str | None, version) -> dict[int, int]:
         return out
 
     return state.remember(f"visuals-neighbours:{entity_id}:{kind or ''}", compute, version)
-
-
-def find_entity(slug: str) -> tuple[Entity | None, Entity | None]:
-    """(the entity, None), or (None, the entity it was merged into), or (None, None)."""
-    entity = Entity.objects.filter(slug=slug).first()
-    if entity is not None:
-        return entity, None
-    redirect = EntityRedirect.objects.select_related("entity").filter(old_slug=slug).first()
-    return None, (redirect.entity if redirect else None)
 
 
 def relationship_rows(relationships):
@@ -108,23 +99,17 @@ def shown_quote(row) -> str:
 def articles_by_month(version) -> tuple[dict[tuple[int, int], int], int]:
     """({(year, month): articles published in it}, articles with no known date).
 
-    Grouped by date in the database and by month here, as selectors.archive_years does by
-    year: the GROUP BY reads the date index, where extracting the month in SQL would call a
-    function per row on SQLite (a few rows per day of the archive come back, not per article).
+    By month here from the archive's per-day counts (selectors.archive_days, which the
+    years read too): extracting the month in SQL would call a function per row on SQLite.
     """
-
-    def compute():
-        months: dict[tuple[int, int], int] = {}
-        undated = 0
-        rows = Article.objects.values_list("published").annotate(n=Count("id")).order_by()
-        for day, n in rows:
-            if day is None:
-                undated += n
-            else:
-                months[(day.year, day.month)] = months.get((day.year, day.month), 0) + n
-        return months, undated
-
-    return state.remember("visuals-months", compute, version)
+    months: dict[tuple[int, int], int] = {}
+    undated = 0
+    for day, n in selectors.archive_days(version):
+        if day is None:
+            undated += n
+        else:
+            months[(day.year, day.month)] = months.get((day.year, day.month), 0) + n
+    return months, undated
 
 
 @dataclass

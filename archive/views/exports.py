@@ -647,8 +647,8 @@ def data(request):
             "id": "search",
             "title": "Search results",
             "about": "Every article a search finds, in its order and with its filters, "
-            "from any search page (“Download as CSV”). Without a query: every article, "
-            "newest first.",
+            "from any search page (“Download all: CSV · JSON Lines”). Without a query: "
+            "every article, newest first.",
             "links": [
                 ("Every article (CSV)", reverse("search-export") + "?sort=newest"),
                 ("Every article (JSON Lines)", reverse("search-export-jsonl") + "?sort=newest"),

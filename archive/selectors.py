@@ -454,6 +454,33 @@ class Footnote:
 
 
 @dataclass
+class Citation:
+    """Where a stated fact comes from: a passage of an article (#p-N), or a public record
+    outside the archive (an organisation chart) where no article states it."""
+
+    url: str
+    title: str
+    quote: str = ""
+    external: bool = False
+
+
+def parent_citation(agency: Entity) -> Citation | None:
+    """The source of an agency's "part of", as the catalogue (or an editor) gave it."""
+    source = getattr(agency, "parent_source", None) or {}
+    if not getattr(agency, "parent_id", None):
+        return None
+    if source.get("url"):
+        return Citation(source["url"], source.get("title") or source["url"], external=True)
+    if source.get("article"):
+        return Citation(
+            f"/articles/{source['article']}/#p-{source.get('paragraph') or 1}",
+            source.get("title") or source["article"],
+            source.get("quote", ""),
+        )
+    return None
+
+
+@dataclass
 class SubAgencies:
     """An agency with every agency below it (ICE under DHS, HSI under ICE): how many
     articles name any of them, and each one's own count."""
@@ -491,6 +518,10 @@ class EntityPage:
     statuses: list
     footnotes: list[Footnote] = field(default_factory=list)
     sub_agencies: SubAgencies | None = None
+
+    @property
+    def parent_citation(self) -> Citation | None:
+        return parent_citation(self.detail)
 
     @property
     def current_status(self) -> str:

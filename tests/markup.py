@@ -165,6 +165,10 @@ def admin_form_data(response):
                     data[key] = "on"
                 continue
             data[key] = "" if value is None else value
+            if field.show_hidden_initial:
+                # A field with a callable default (a JSON list or dict) sends its initial
+                # value in a hidden input too, which the form compares to tell a change.
+                data[form.add_initial_prefix(name)] = data[key]
 
     put(response.context["adminform"].form)
     for inline in response.context["inline_admin_formsets"]:

@@ -213,7 +213,7 @@ def test_agency_list_shows_parent_and_children(seeded, admin_client):
     response = admin_client.get(url(Agency, "changelist"))
     rows = {a.slug: a for a in response.context["cl"].result_list}
     assert rows["ice"].parent.slug == "dhs"
-    assert rows["dhs"].n_children == 2  # ICE and the DHS OIG
+    assert rows["dhs"].n_children == 3  # ICE, CBP and the DHS OIG
     assert rows["ice"].n_children == 1  # HSI
 
 
@@ -279,6 +279,31 @@ def test_entity_edit_survives_reimport(seeded, admin_client):
     ice.refresh_from_db()
     assert ice.description == "The interior enforcement arm of DHS."
     assert summary.stats["entity_fields_left_alone"] == 1
+
+
+def test_a_new_parent_drops_the_old_source_and_survives_reimport(seeded, admin_client):
+    """The catalogue's source says CBP is part of DHS; an editor who files it elsewhere has
+    not given that source for the new parent, so the page cites none until they do."""
+    cbp, doj = Agency.objects.get(slug="cbp"), Agency.objects.get(slug="doj")
+    assert cbp.parent_source["url"].startswith("https://www.dhs.gov/")
+    page = admin_client.get(url(Agency, "change", cbp.pk))
+    response = admin_client.post(
+        url(Agency, "change", cbp.pk), form_data(page) | {"parent": doj.pk}
+    )
+    assert response.status_code == 302
+    reimport()
+    cbp.refresh_from_db()
+    assert (cbp.parent_id, cbp.parent_source) == (doj.pk, {})
+    assert set(cbp.edited_fields) == {"parent", "parent_source"}
+    assert "(source:" not in admin_client.get("/agencies/cbp/").content.decode()
+
+
+def test_an_unchanged_admin_save_keeps_the_parent_source(seeded, admin_client):
+    hsi = Agency.objects.get(slug="hsi")
+    page = admin_client.get(url(Agency, "change", hsi.pk))
+    assert admin_client.post(url(Agency, "change", hsi.pk), form_data(page)).status_code == 302
+    hsi.refresh_from_db()
+    assert hsi.edited_fields == [] and hsi.parent_source["paragraph"] >= 1
 
 
 def test_release_fields_hands_them_back(seeded, admin_client):

@@ -337,6 +337,13 @@ def test_entity_detail(client, seeded, slug):
     ]
     if fixture.get("parent"):
         assert data["parent"]["slug"] == fixture["parent"]
+        cited = fixture["parent_source"]
+        assert data["parent_source"]["url"].startswith(
+            cited.get("url") or f"{BASE}/articles/{cited['article']}/#p-"
+        )
+        assert data["parent_source"]["quote"] == cited.get("quote")
+    else:
+        assert data["parent"] is None and data["parent_source"] is None
     children = {e["slug"] for e in ENTITIES if e.get("parent") == slug}
     assert {c["slug"] for c in data["children"]} == children
 
@@ -351,6 +358,12 @@ def test_entity_detail_ice(client, seeded):
     assert [a["slug"] for a in data["articles"]] == NEWEST
     assert [c["slug"] for c in data["children"]] == ["hsi"]
     assert data["parent"]["slug"] == "dhs"
+    assert data["parent_source"] == {
+        "url": "https://www.dhs.gov/operational-and-support-components",
+        "title": "U.S. Department of Homeland Security: Operational and Support Components",
+        "quote": None,
+        "external": True,
+    }
     quotes = {r["quote"] for r in data["relationships"]}
     # Whole sentences that name both parties (test_evidence.py).
     assert TR_QUOTE in quotes

@@ -2,11 +2,13 @@
 """The catalogue's sourced facts, as a table written from the seed text: each relationship
 and program status cites an article and a sentence that really occurs in it."""
 
+import json
 from typing import NamedTuple
 
 import pytest
 
-from archive.models import Agency, Entity, Program, ProgramStatus, Relationship
+from archive.ingest import IngestError, catalogue
+from archive.models import Agency, Article, Entity, Program, ProgramStatus, Relationship
 
 from .spec import (
     BIGTECH,
@@ -44,7 +46,6 @@ def stated(subject, kind, obj, article, words, amount=""):
 # fmt: off
 STATED = [
     stated("hsi", "part_of", "ice", WYDEN, "a division of ICE"),
-    stated("ice", "part_of", "dhs", TORRANCE, "DHS Inspector General"),
     stated("thomson-reuters", "operates", "clear", WYDEN, "CLEAR database run by Thomson Reuters"),
     stated("thomson-reuters", "sells_to", "ice", WYDEN, "$21 million a year", amount="$21 million a year"),
     stated("ice", "uses", "clear", WYDEN, "ICE paid $21 million a year for access", amount="$21 million a year"),
@@ -155,13 +156,64 @@ def test_current_program_status(seeded, program, status):
     assert Program.objects.get(slug=program).status == status
 
 
-# The seed never says CBP is part of DHS, so the catalogue gives it no parent.
-@pytest.mark.parametrize(
-    "child,parent", [("hsi", "ice"), ("ice", "dhs"), ("dhs-oig", "dhs"), ("cbp", None)]
-)
-def test_agency_hierarchy(seeded, child, parent):
+# Every agency under its parent, and each "part of" cited: the article passage that says it
+# or, where no seed sentence does (ICE and CBP under DHS), DHS's own list of its components.
+DHS_CHART = "https://www.dhs.gov/operational-and-support-components"
+HIERARCHY = [
+    # child, parent, source: an article's slug or the public record's address
+    ("hsi", "ice", "hsi-asks-to-be-separated-from-ice"),
+    ("ice", "dhs", DHS_CHART),
+    ("cbp", "dhs", DHS_CHART),
+    ("dhs-oig", "dhs", TORRANCE),
+    ("dhs", None, None),
+    ("nara", None, None),
+]
+
+
+@pytest.mark.parametrize("child,parent,source", HIERARCHY)
+def test_agency_hierarchy(seeded, child, parent, source):
     agency = Agency.objects.get(slug=child)
     assert (agency.parent.slug if agency.parent else None) == parent
+    cited = agency.parent_source.get("url") or agency.parent_source.get("article")
+    assert cited == source
+
+
+@pytest.mark.parametrize("child,parent,source", [h for h in HIERARCHY if h[1]])
+def test_parent_source_names_both(seeded, child, parent, source):
+    """A quoted "part of" is in its article and names both agencies (by any of their
+    names); a public record is cited by its https address and title."""
+    agency = Agency.objects.select_related("parent").get(slug=child)
+    cited = agency.parent_source
+    if "url" in cited:
+        assert cited["url"].startswith("https://") and cited["title"]
+        return
+    body = Article.objects.get(slug=cited["article"]).body
+    assert cited["quote"] in body and cited["paragraph"] >= 1
+    for entity in (agency, agency.parent):
+        assert any(name in cited["quote"] for name, _ in entity.names()), entity.slug
+
+
+@pytest.mark.parametrize(
+    "parent_source",
+    [
+        None,
+        {},
+        {"article": "x"},
+        {"quote": "y"},
+        {"url": "http://example.org", "title": "t"},
+        {"url": "https://example.org"},
+    ],
+)
+def test_a_parent_without_a_source_is_refused(tmp_path, parent_source):
+    entity = {"kind": "agency", "slug": "x", "name": "X", "parent": "dhs"}
+    if parent_source is not None:
+        entity["parent_source"] = parent_source
+    path = tmp_path / "catalogue.json"
+    path.write_text(json.dumps({"entities": [entity], "relationships": []}))
+    with pytest.raises(
+        IngestError, match=r"catalogue.json: entity 'x': its parent needs a parent_source"
+    ):
+        catalogue.load(path)
 
 
 @pytest.mark.parametrize(

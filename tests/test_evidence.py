@@ -417,7 +417,7 @@ def test_organization_facet_filters_search(client, seeded):
 
 @pytest.mark.parametrize(
     "agency, below",
-    [("dhs", {"ice", "hsi", "dhs-oig"}), ("ice", {"hsi"})],
+    [("dhs", {"ice", "hsi", "cbp", "dhs-oig"}), ("ice", {"hsi"})],
 )
 def test_agency_page_counts_including_sub_agencies(client, seeded, agency, below):
     from archive.models import Mention

@@ -87,7 +87,23 @@ LOOKALIKES = [
 # What the rules cannot tell apart, written down so that a change is seen: a capitalised
 # common word is a one-word name; an acronym in capitals is the acronym.
 KNOWN_LIMITS = [
-    ("The kids wanted ICE cream after the game.", {"ice"}),  # a typo in capitals
+    # "In case of emergency": another acronym spelled ICE, and "ICE contacts with local
+    # police" is the agency's, so the following word cannot tell them apart.
+    ("Put an ICE contact in your phone before the hike.", {"ice"}),
+]
+
+# An acronym that spells an ordinary word, typed in capitals before the word that makes its
+# everyday compound: the word (linker.WORD_COMPOUNDS). The agency's own phrases still link.
+COMPOUNDS = [
+    ("The kids wanted ICE cream after the game.", set()),
+    ("ICE CREAM SOCIAL THIS FRIDAY. ICE skating follows.", set()),
+    ("Drop two ICE cubes in the glass.", set()),
+    ("The town's ICE-skating rink reopened.", set()),
+    ("Scientists dated the ICE age layers.", set()),
+    ("ICE agents waited outside the ICE cream shop.", {"ice"}),  # the agents are ICE's
+    ("ICE detention numbers rose in May.", {"ice"}),
+    ("An ICE official, speaking of the cold, said nothing more.", {"ice"}),
+    ("CLEAR skies are forecast for the weekend.", set()),
 ]
 
 # A company's one-word name opening a sentence, and a name inside another body's name: read
@@ -189,6 +205,11 @@ def test_lookalike_links_nothing_wrong(importer_linker, text, expected):
 
 @pytest.mark.parametrize("text, expected", POSITIVES, ids=[t[:50] for t, _ in POSITIVES])
 def test_news_spelling_links(importer_linker, text, expected):
+    assert _linked(importer_linker, text) == expected
+
+
+@pytest.mark.parametrize("text, expected", COMPOUNDS, ids=[t[:50] for t, _ in COMPOUNDS])
+def test_an_acronym_that_spells_a_word(importer_linker, text, expected):
     assert _linked(importer_linker, text) == expected
 
 

@@ -283,7 +283,10 @@ def summary_box(page) -> dict[str, str]:
 
 def test_hsi_is_part_of_ice(client, seeded):
     page = get_page(client, "/agencies/hsi/")
-    assert summary_box(page)["Part of"] == "U.S. Immigration and Customs Enforcement"
+    assert summary_box(page)["Part of"] == (
+        "U.S. Immigration and Customs Enforcement (source: "
+        f"{ARTICLE_BY_SLUG['hsi-asks-to-be-separated-from-ice']['title']})"
+    )
     assert definitions(page.one("dl.summary-box"))["Part of"].links_to("/agencies/ice/")
 
 
@@ -293,7 +296,8 @@ SUMMARY_BOXES = [
         "/agencies/ice/",
         {
             "What it is": "Agency",
-            "Part of": "U.S. Department of Homeland Security",
+            "Part of": "U.S. Department of Homeland Security (source: U.S. Department of "
+            "Homeland Security: Operational and Support Components)",
             "Articles": "Named in 10 articles. Including sub-agencies: named in 10 articles "
             "(ICE 10; HSI 3).",
             "First named": "31 August 2021",
@@ -313,7 +317,7 @@ def test_entity_summary_box(client, seeded, url, expected):
 
 @pytest.mark.parametrize(
     "parent, children",
-    [("ice", ["hsi"]), ("dhs", ["ice", "dhs-oig"])],
+    [("ice", ["hsi"]), ("dhs", ["ice", "cbp", "dhs-oig"])],
 )
 def test_sub_agencies(client, seeded, parent, children):
     page = get_page(client, entity_url(parent))
@@ -325,9 +329,15 @@ def test_sub_agencies(client, seeded, parent, children):
     "slug", [e["slug"] for e in ENTITIES if e["kind"] == "agency" and e.get("parent")]
 )
 def test_every_catalogue_parent_is_shown(client, seeded, slug):
-    parent = ENTITY_BY_SLUG[slug]["parent"]
+    """With the source that says so: the article's paragraph, or the public record."""
+    entry = ENTITY_BY_SLUG[slug]
     page = get_page(client, entity_url(slug))
-    assert summary_box(page)["Part of"] == ENTITY_BY_SLUG[parent]["name"]
+    line = definitions(page.one("dl.summary-box"))["Part of"]
+    source = entry["parent_source"]
+    cited = source.get("url") or f"{article_url(source['article'])}#p-"
+    assert line.text.startswith(ENTITY_BY_SLUG[entry["parent"]]["name"] + " (source: ")
+    assert [lk.href for lk in line.links][0] == entity_url(entry["parent"])
+    assert [lk.href for lk in line.links][1].startswith(cited)
 
 
 def quotes_with_links(page: Page) -> dict[str, list[str]]:

@@ -170,7 +170,7 @@ FILTERS = [
         },
     ),
     ("kind=settled_with", {("western-union", "settled_with", "arizona-attorney-general")}),
-    ("kind=part_of&entity=dhs", {("ice", "part_of", "dhs"), ("dhs-oig", "part_of", "dhs")}),
+    ("kind=part_of&entity=dhs", {("dhs-oig", "part_of", "dhs")}),
     ("kind=owns&entity=ice", set()),
 ]
 

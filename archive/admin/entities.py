@@ -189,7 +189,7 @@ class EntityAdmin(EntityAdminBase):
 
 @admin.register(Agency)
 class AgencyAdmin(EntityAdminBase):
-    extra_fields = ["parent", "children_list"]
+    extra_fields = ["parent", "parent_source", "children_list"]
     list_display = [
         "name",
         "acronym",

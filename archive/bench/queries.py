@@ -15,6 +15,7 @@ from django.test import Client
 from ..filters import SearchFilterSet
 from ..search import Results, get_engine, service
 from .corpus import MEDIUM_WORD, PLANTED_QUERY, RARE_WORDS, planted_slugs
+from .site import forget_rendered
 
 ICE = {"agency": "ice"}
 TR = {"contractor": "thomson-reuters"}
@@ -144,6 +145,9 @@ def run_queries(
             if run > 1 and budget_s and time.perf_counter() - started > budget_s:
                 qt.budget_cut = True
                 break
+            # The page as a new search renders it, never a kept rendered answer (a cache
+            # read, which the load test measures).
+            forget_rendered()
             t = time.perf_counter()
             response = client.get(qt.url)
             page_ms = _ms(t)

@@ -91,6 +91,11 @@ def _article_rules(article, changed, created, relinks):
 
 def _entity_rules(entity, changed, created, relinks):
     edited = set(changed) & set(ENTITY_CURATED_FIELDS)
+    if "parent" in edited and "parent_source" not in edited and hasattr(entity, "parent_source"):
+        # The old parent's source does not say the new one: the page shows no source until
+        # the editor gives one, and the import will not put the catalogue's back.
+        entity.parent_source = {}
+        edited.add("parent_source")
     entity.mark_edited(edited)
     if created:
         relinks.everything(f"New {entity._meta.verbose_name} “{entity.name}”")

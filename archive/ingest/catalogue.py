@@ -81,8 +81,29 @@ def load(path: Path) -> dict:
                         f"{path}: entity {e['slug']!r}: description sentence {n + 1} needs "
                         "a text, an article and a quote"
                     )
+    for e in data["entities"]:
+        if e.get("parent"):
+            _check_parent_source(path, e)
     _check_text(path, data)
     return data
+
+
+def _check_parent_source(path: Path, e: dict) -> None:
+    """ "Part of" is a fact like any other: it cites a passage of an article or, where no
+    article states it, a public record at an https address."""
+    source = e.get("parent_source")
+    cited = isinstance(source, dict) and (
+        all(isinstance(source.get(k), str) and source[k] for k in ("article", "quote"))
+        or (
+            all(isinstance(source.get(k), str) and source[k] for k in ("url", "title"))
+            and source["url"].startswith("https://")
+        )
+    )
+    if not cited:
+        raise IngestError(
+            f"{path}: entity {e['slug']!r}: its parent needs a parent_source: an article and "
+            "a quote, or a public record's https url and title"
+        )
 
 
 def _limit(model, name: str) -> int:
@@ -232,9 +253,18 @@ def sync_entities(data: dict, stats: Counter) -> dict[str, Entity]:
                 )
             if parent is not None and parent.pk == obj.pk:
                 parent = None  # its parent was merged into it
-            # Field "parent" (as editors' edited_fields name it) stored as parent_id.
+            # Field "parent" (as editors' edited_fields name it) stored as parent_id; its
+            # source goes with it (an editor's new parent is not the catalogue's source's).
             if "parent" not in obj.edited_fields:
-                obj.sync_from_import({"parent_id": parent.pk if parent else None})
+                located = (
+                    obj.parent_source if _same_source(obj, item) else item.get("parent_source")
+                )
+                obj.sync_from_import(
+                    {
+                        "parent_id": parent.pk if parent else None,
+                        "parent_source": (located or {}) if parent else {},
+                    }
+                )
     entities = {e.pk: e for e in by_slug.values()}
     aliases: dict[int, dict[str, Alias]] = {}
     for a in Alias.objects.filter(entity_id__in=list(wanted)):
@@ -305,35 +335,55 @@ def _locate_description_sources(data: dict, by_slug: dict[str, Entity], stats: C
         return max(1, sum(1 for p in before[:-1] if p.strip()) + 1)
 
     cited = {d["article"] for item in data["entities"] for d in description_sources(item)}
+    cited |= {
+        item["parent_source"]["article"]
+        for item in data["entities"]
+        if "article" in (item.get("parent_source") or {})
+    }
     articles = {
         a.slug: a
         for a in Article.objects.filter(slug__in=cited).only("id", "slug", "title", "body")
     }
+
+    def locate(d: dict, what: str, slug: str) -> dict:
+        article = articles.get(d["article"])
+        if article is None:
+            return d  # its article is not imported (yet)
+        offset = article.body.find(d["quote"])
+        if offset < 0:
+            raise IngestError(
+                f"catalogue: {what} of {slug!r}: quote not found in article {article.slug!r}"
+            )
+        return d | {"title": article.title, "paragraph": paragraph_index(article.body, offset)}
+
     for item in data["entities"]:
         entity = by_slug.get(item["slug"])
-        sources = description_sources(item)
         if entity is None or entity.slug != item["slug"]:
             continue  # deleted, or merged into another entity (whose own entry says)
-        located = []
-        for d in sources:
-            article = articles.get(d["article"])
-            if article is None:
-                located.append(d)  # its article is not imported (yet)
-                continue
-            offset = article.body.find(d["quote"])
-            if offset < 0:
-                raise IngestError(
-                    f"catalogue: description of {item['slug']!r}: "
-                    f"quote not found in article {article.slug!r}"
-                )
-            located.append(
-                d | {"title": article.title, "paragraph": paragraph_index(article.body, offset)}
-            )
+        parent_source = item.get("parent_source") or {}
+        if (
+            "article" in parent_source
+            and isinstance(entity, Agency)
+            and not {"parent", "parent_source"} & set(entity.edited_fields)
+        ):
+            located = locate(parent_source, "parent", item["slug"])
+            if entity.parent_source != located:
+                entity.parent_source = located
+                entity.save(update_fields=["parent_source"])
+        located = [locate(d, "description", item["slug"]) for d in description_sources(item)]
         if "description" in entity.edited_fields or entity.description_sources == located:
             continue
         entity.description_sources = located
         entity.save(update_fields=["description_sources"])
         stats["descriptions_located"] += 1
+
+
+def _same_source(agency: Agency, item: dict) -> bool:
+    """Whether the agency's stored parent source is the catalogue's (it may also hold where
+    the quote was found), so a re-import keeps it as it is."""
+    wanted = item.get("parent_source") or {}
+    stored = agency.parent_source or {}
+    return bool(wanted) and all(stored.get(k) == v for k, v in wanted.items())
 
 
 def _drop_corrected_relationships(data, by_slug, articles, merged, stats) -> None:

@@ -191,7 +191,7 @@ _ABBREVIATION_END = re.compile(r"(?:\b[A-Z]\.|Inc\.|Corp\.|Co\.|Ltd\.|Jr\.)$")
 _ORG_WORDS = {
     **dict.fromkeys(
         "Department Office Bureau Agency Administration Commission Service Division Board"
-        " Authority Police Patrol Marshals Directorate".split(),
+        " Authority Police Patrol Marshals Directorate Ministry Secretariat".split(),
         "agency",
     ),
     **dict.fromkeys(
@@ -271,6 +271,8 @@ _FROM = {
 _BUYS = {"bought", "buys", "buying", "purchased", "purchases", "licensed", "licenses", "sourced"}
 # A product named by what it is: "whose Pathfinder platform", "the FaceLink app".
 _PRODUCT_AFTER = {"platform", "app", "tool", "software", "database", "system"}
+# ... or before "called", "dubbed", "named", "known as" ("an app called Wickr").
+_PRODUCT_NAMED = _PRODUCT_AFTER | {"program", "programme", "application", "service"}
 _REPORTS = set(
     "said says explains explained notes noted argues argued found finds reported reports told"
     " wrote writes sued warned estimates estimated obtained".split()
@@ -454,6 +456,13 @@ def _context(text: str, a: int, b: int) -> str | None:
         return "contractor"
     if before[-1:] == ["from"] and _BUYS.intersection(before[-4:-1]) and not acronym:
         return "contractor" if len(words) <= 4 else None
+    # A product named by what it is: "an app called Wickr", "the system, called FaceLink".
+    if (
+        (before[-1:] in (["called"], ["dubbed"], ["named"]) or before[-2:] == ["known", "as"])
+        and _PRODUCT_NAMED.intersection(before[:-1])
+        and len(words) <= 3
+    ):
+        return "program"
     # A product: "whose Pathfinder platform"; a named operation.
     if (
         after_l
@@ -483,7 +492,8 @@ def _context(text: str, a: int, b: int) -> str | None:
 
 # Words either side of a name that may make it an organisation: a run with none of them
 # (most runs) is passed over after a few set lookups.
-_PAIRS_BEFORE = set(_FROM) | {("according", "to")} | {(w, "for") for w in _OUTLET_BEFORE}
+_PAIRS_BEFORE = set(_FROM) | {("according", "to"), ("known", "as")}
+_PAIRS_BEFORE |= {(w, "for") for w in _OUTLET_BEFORE}
 _PAIRS_BEFORE |= {(p, w) for p in _PLURAL_ROLES for w in ("like", "including", "as")}
 
 
@@ -497,7 +507,7 @@ def _triggered(text: str, a: int, b: int, acronym: bool) -> bool:
         last = before[-1].lower()
         if last[-1:] in _PUNCT:
             last = last.strip(_STRIP)
-        if last in _ROLES or last == "paid":
+        if last in _ROLES or last in ("paid", "called", "dubbed", "named"):
             return True
         if len(before) >= 2:
             pair = (before[-2].lower(), last)
@@ -643,6 +653,12 @@ def suggest(text: str, linker, defined: dict[str, str] | None = None):
     return new, known
 
 
+# A university's campus follows "at" in its official name ("University of California at
+# Berkeley"); only after these words, so "Smith at Google" stays a person and a company.
+_CAMPUS_HEADS = {"University", "College"}
+_CAMPUS = re.compile(r"[^\S\n]+at[^\S\n]+[A-Z][\w-]*(?:[^\S\n]+[A-Z][\w-]*)*")
+
+
 def find(text: str, defined: dict[str, str] | None = None) -> list[CandidateName]:
     out: list[CandidateName] = []
 
@@ -655,6 +671,10 @@ def find(text: str, defined: dict[str, str] | None = None) -> list[CandidateName
             return
         if len(name) > 120 or (_MAYBE_GENERIC.search(name) and fold_key(name) in GENERIC_TITLES):
             return  # "Office of the Inspector General": every agency has one
+        campus = _CAMPUS.match(text, end) if _CAMPUS_HEADS.intersection(name.split()) else None
+        if campus and text[start:end].endswith(name):
+            # "the University of Texas at Austin": a campus is part of the official name.
+            name, end = name + text[end : campus.end()], campus.end()
         core = _LEADING.sub("", (core or name).strip(" ,.;:"))
         passage = sentence_around(text, start, end)
         out.append(CandidateName(name, core, acronym, reason, kind, start, end, passage))
@@ -669,6 +689,20 @@ def find(text: str, defined: dict[str, str] | None = None) -> list[CandidateName
             if words[i][0].isupper() and _acronym_fits(tail, acr):
                 add(tail, acr, "definition", _definition_kind(tail), m.start(1), m.end())
                 break
+        else:
+            # A translated name keeps its own language's acronym ("Mexico's Secretariat of
+            # National Defense (SEDENA)", "Federal Security Service (FSB)"): the name an
+            # organisation word heads, after any place's possessive, with that acronym.
+            for i in range(len(words) - 1):
+                tail = " ".join(words[i:])
+                if (
+                    words[i][0].isupper()
+                    and not words[i].endswith(("’s", "'s"))
+                    and _head_kind(tail)
+                ):
+                    at = m.start(1) + long_name.index(tail)
+                    add(tail, acr, "definition", _definition_kind(tail), at, m.end())
+                    break
     for m in _matches(ACR_THEN_LONG, _OPENING, text):
         acr, long_name = m.group(1), m.group(2)
         if _acronym_fits(long_name, acr):

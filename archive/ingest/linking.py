@@ -11,7 +11,7 @@ __all__ = ["LINK_RULES", "Finder", "finder", "linker_version"]
 
 # Bump when the linking rules change in a way the catalogue's names do not show: every
 # article is then relinked by the next import.
-LINK_RULES = "3"  # 3: the words around a name (another body's name; a sentence-initial word)
+LINK_RULES = "4"  # 3: the words around a name; 4: an acronym that spells a word ("ICE cream")
 
 
 def linker_version(linker: Linker, names: dict[int, str] | None = None) -> str:

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from .curated import Curated
 
-ENTITY_CURATED_FIELDS = ("name", "acronym", "description", "parent", "status")
+ENTITY_CURATED_FIELDS = ("name", "acronym", "description", "parent", "parent_source", "status")
 
 
 class EntityKind(models.TextChoices):
@@ -102,6 +102,10 @@ class Agency(Entity):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
     )
+    # Where "part of" is stated: {"article", "quote"} (located at import with the article's
+    # "title" and "paragraph") or, where no article says it, a public record {"url",
+    # "title"} (an organisation chart). The page cites it beside the parent's name.
+    parent_source = models.JSONField(default=dict, blank=True)
 
     class Meta:
         verbose_name_plural = "agencies"

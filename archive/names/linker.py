@@ -235,6 +235,7 @@ class Linker:
             for m in matches
             if not _ORG_HEAD.match(text, m[1])
             and not (m[4] is not None and m[4].qualifiable and _place_before(text, m[0]))
+            and not (m[4] is not None and _word_compound(text, m[4], m[1]))
         ]
         doubtful = {
             i
@@ -291,6 +292,32 @@ PLACES = frozenset(
     ).split()
 )
 _WORD_BEFORE = re.compile(r"([\w.]+?)(?:['’]s)?[^\S\n]+\Z")
+
+
+# Acronyms that spell an ordinary word, with the words that make that word's everyday
+# compounds: "ICE cream", "ICE skating", "an ICE cube" are the frozen water however they are
+# typed (shouted headlines, all-caps captions); "ICE agents", "ICE detention" stay the agency.
+WORD_COMPOUNDS = {
+    "ice": frozenset(
+        "age ages bath baths berg bergs breaker breakers bucket buckets cap caps chest cold"
+        " cone cones cream creams crystal crystals cube cubes dancer dancers dancing fishing"
+        " floe floes hockey lollies lolly maker makers pack packs pick picks pop pops rink"
+        " rinks sheet sheets shelf shelves skate skater skaters skates skating storm storms"
+        " tea tray trays water".split()
+    ),
+    "clear": frozenset("skies sky blue glass water cut".split()),
+}
+_FOLLOWING_WORD = re.compile(r"[^\S\n]*-?[^\S\n]*([A-Za-z]+)")
+
+
+def _word_compound(text: str, n: "Name", end: int) -> bool:
+    """An acronym that spells a word, followed by a word that makes the everyday compound
+    ("ICE cream", "ICE-skating"): the ordinary word."""
+    compounds = WORD_COMPOUNDS.get(n.text.lower()) if n.text.isupper() else None
+    if not compounds:
+        return False
+    m = _FOLLOWING_WORD.match(text, end)
+    return bool(m) and m.group(1).lower() in compounds
 
 
 def _place_before(text: str, start: int) -> bool:

@@ -278,6 +278,8 @@ def entity_detail(request, kind, slug):
         _entity_data(request, entity, page.summary.article_count)
         | {
             "parent": entity_ref(request, parent) if parent else None,
+            # Where "part of" is stated: an article's passage or a public record.
+            "parent_source": _citation(request, page.parent_citation),
             "children": [entity_ref(request, c) for c in page.children],
             # A program's status as its sourced history gives it (as its page says).
             "status": page.current_status or None,
@@ -347,3 +349,10 @@ def entity_detail(request, kind, slug):
             ],
         }
     )
+
+
+def _citation(request, c: "selectors.Citation | None") -> dict | None:
+    if c is None:
+        return None
+    url = c.url if c.external else request.build_absolute_uri(c.url)
+    return {"url": url, "title": c.title, "quote": c.quote or None, "external": c.external}

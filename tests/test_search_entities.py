@@ -86,3 +86,35 @@ def test_highlights_mark_names_not_their_small_words(seeded, text, wanted, unwan
     }
     assert wanted <= marked, marked
     assert not (unwanted & marked), marked
+
+
+# The page needs only its own slice of the entity-first order, so titles are read only until
+# it is placed (service._titled_first); that slice is the one the whole order gives.
+# (article id, named entities, title): ids 1-6 name ICE alone, 7-8 ICE and HSI.
+TITLED = [
+    (1, 1, "A week of weather"),
+    (2, 1, "ICE expands its surveillance"),
+    (3, 1, "Nothing to see here"),
+    (4, 1, "Immigration and Customs Enforcement buys data"),
+    (5, 1, "ICE cream is not the agency"),
+    (6, 1, "Budget notes"),
+    (7, 2, "Two agencies, one title naming neither"),
+    (8, 2, "HSI wants out of ICE"),
+]
+
+
+@pytest.mark.parametrize("needed", range(0, len(TITLED) + 2))
+def test_the_page_slice_of_the_entity_first_order(seeded, needed):
+    from archive.models import Entity
+    from archive.search.entities import entities_named
+    from archive.search.service import _titled_first
+
+    entities_named("ICE")  # the search's linker, as a search has read it
+    ice, hsi = (Entity.objects.get(slug=s).pk for s in ("ice", "hsi"))
+    by_article = {i: [{ice} if n == 1 else {ice, hsi}] for i, n, _ in TITLED}
+    # Sorted by everything but the title: more entities first, then as listed.
+    keys = [(i, (-n, i), None, title) for i, n, title in sorted(TITLED, key=lambda r: (-r[1], r[0]))]
+    whole = _titled_first(keys, by_article, len(keys))
+    assert whole == [8, 7, 2, 4, 1, 3, 5, 6]  # titles naming an entity first, in each group
+    got = _titled_first(keys, by_article, needed)
+    assert got[:needed] == whole[:needed] and sorted(got) == sorted(whole)

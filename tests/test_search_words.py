@@ -166,11 +166,13 @@ def test_a_word_is_a_run_of_letters_and_digits(seeded, row):
     assert found_in_row(row, [h.article.slug for h in r.hits]) == expected
 
 
-def test_the_title_index_is_the_expression_the_engine_queries():
-    # PostgreSQL uses an expression index only for the very same expression.
+def test_the_title_vector_reads_a_title_as_the_search_vector_does():
+    # The stored title vector (0020) splits and marks words exactly as the big vector (0013).
     import importlib
 
     from archive.search.postgres import TITLE_VECTOR
 
-    migration = importlib.import_module("archive.migrations.0013_postgres_search_words")
-    assert TITLE_VECTOR.replace("a.title", "title") in migration.TITLE_INDEX
+    words = importlib.import_module("archive.migrations.0013_postgres_search_words").WORDS
+    title = importlib.import_module("archive.migrations.0020_postgres_title_vector")
+    assert title.WORDS == words.format("title")
+    assert TITLE_VECTOR == "a.title_vector"

@@ -142,8 +142,12 @@ class SqliteEngine(Engine):
     def among(self, ids):
         # The rowid range lets FTS5 score only the matches between the ids (it applies rowid
         # bounds inside its index); the list then picks them. Without the range it scored
-        # every match of a common word (ICE at 100,000 articles: 125 ms).
-        ids_sql, params = self.ids("a.id", ids)
+        # every match of a common word (ICE at 100,000 articles: 125 ms). The list is read
+        # on the FTS row ("+" keeps SQLite from handing it to FTS5, which would look each id
+        # up with a cursor of its own: seconds), before the article row is joined: on the
+        # article's id, every match in the range was joined first ("surveillance"'s 1,749
+        # older title matches among 70,000: 61 -> 25 ms).
+        ids_sql, params = self.ids("+f.rowid", ids)
         return f"f.rowid >= %s AND f.rowid <= %s AND {ids_sql}", [min(ids), max(ids), *params]
 
     def ids(self, column, ids):

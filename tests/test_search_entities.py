@@ -113,7 +113,9 @@ def test_the_page_slice_of_the_entity_first_order(seeded, needed):
     ice, hsi = (Entity.objects.get(slug=s).pk for s in ("ice", "hsi"))
     by_article = {i: [{ice} if n == 1 else {ice, hsi}] for i, n, _ in TITLED}
     # Sorted by everything but the title: more entities first, then as listed.
-    keys = [(i, (-n, i), None, title) for i, n, title in sorted(TITLED, key=lambda r: (-r[1], r[0]))]
+    keys = [
+        (i, (-n, i), None, title) for i, n, title in sorted(TITLED, key=lambda r: (-r[1], r[0]))
+    ]
     whole = _titled_first(keys, by_article, len(keys))
     assert whole == [8, 7, 2, 4, 1, 3, 5, 6]  # titles naming an entity first, in each group
     got = _titled_first(keys, by_article, needed)

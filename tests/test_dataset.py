@@ -168,6 +168,9 @@ def test_every_kind_of_entity_is_written_with_its_own_fields(seeded):
     rows = {r["slug"]: r for r in records(export()) if r["type"] == "entity"}
     assert set(rows) >= {e["slug"] for e in ENTITIES}
     assert rows["hsi"]["parent"] == "ice"
+    assert rows["cbp"]["parent_source"]["url"].startswith("https://www.dhs.gov/")
+    assert rows["hsi"]["parent_source"]["paragraph"] >= 1  # where the quote was found
+    assert rows["dhs"]["parent"] is None and rows["dhs"]["parent_source"] == {}
     assert rows["clear"]["status"] == "active"
     assert "parent" not in rows["thomson-reuters"] and "status" not in rows["ice"]
 

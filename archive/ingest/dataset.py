@@ -5,8 +5,9 @@ and back), that a script can read, and that keeps every editor's decision.
 One JSON object a line, each with a "type", in an order where nothing refers ahead:
 
     header        {"format": "surveillance-archive", "version": 1}
-    entity        agencies, contractors, programs, organizations (an agency's "parent" and
-                  a program's "status" by kind); edited_fields, reviewed, description sources
+    entity        agencies, contractors, programs, organizations (an agency's "parent" with
+                  its "parent_source", a program's "status", by kind); edited_fields,
+                  reviewed, description sources
     alias         entity (slug), name, case_sensitive, origin (catalogue or editor)
     article       every field, its identity (source_key) and provenance (seed file, line,
                   content and import hashes), edited_fields, and its "mentions": each
@@ -148,7 +149,9 @@ REFERENCES = {
     "redirect": {"entity": ("entity", "entity")},
 }
 # Fields a record of one kind of entity carries besides FIELDS["entity"].
-KIND_FIELDS = {EntityKind.AGENCY: ("parent",), EntityKind.PROGRAM: ("status",)}
+KIND_FIELDS = {EntityKind.AGENCY: ("parent", "parent_source"), EntityKind.PROGRAM: ("status",)}
+# What each of them is when the entity has none.
+KIND_EMPTY = {"parent": None, "parent_source": {}, "status": ""}
 MODELS = {
     "alias": Alias,
     "mention": Mention,
@@ -257,12 +260,13 @@ def _entities() -> Iterator[dict]:
     rows = Entity.objects.order_by("pk").values(
         *FIELDS["entity"],
         parent=models.F("agency__parent__slug"),
+        parent_source=models.F("agency__parent_source"),
         status=models.F("program__status"),
     )
     for row in rows.iterator(chunk_size=BATCH):
         record = {"type": "entity"} | {f: _value(row[f]) for f in FIELDS["entity"]}
         for name in KIND_FIELDS.get(row["kind"], ()):
-            record[name] = row[name] or (None if name == "parent" else "")
+            record[name] = row[name] or KIND_EMPTY[name]
         yield record
 
 

@@ -151,3 +151,34 @@ def test_sqlite_index_triggers_survive_every_migration(seeded, name):
             "SELECT tbl_name FROM sqlite_master WHERE type = 'trigger' AND name = %s", [name]
         )
         assert cur.fetchall() == [("archive_article",)]
+
+
+# A phrase query on PostgreSQL lists its matches once for its count and its window (each
+# match's positions are unpacked once, not twice); past the cap each is asked apart. Either
+# way the answers are the ones the generic statements give.
+PHRASES = [
+    ('"utility header data"', False, None),
+    ('"Thomson Reuters"', True, None),
+    ('"Thomson Reuters" ICE', False, None),
+    ('"Thomson Reuters"', False, 1),  # past the cap: the generic statements
+]
+
+
+@postgres_only
+@pytest.mark.parametrize("text, with_entities, cap", PHRASES)
+def test_a_phrase_is_listed_once_for_count_and_window(
+    seeded, monkeypatch, text, with_entities, cap
+):
+    from archive.search import postgres
+    from archive.search.engine import Engine
+
+    if cap is not None:
+        monkeypatch.setattr(postgres, "PHRASE_IDS", cap)
+    engine, query, chosen = get_engine(), parse_query(text), filters(with_entities)
+    with engine.session():
+        total = engine.count(query, chosen)
+        window = engine.window_ids(query, chosen, 3, total)
+        listed = engine._listed is not None
+        assert total == Engine.count(engine, query, chosen) > 0
+        assert window == Engine.window_ids(engine, query, chosen, 3, total)
+    assert listed == (cap is None)

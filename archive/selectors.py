@@ -469,8 +469,9 @@ def parent_citation(agency: Entity) -> Citation | None:
     source = getattr(agency, "parent_source", None) or {}
     if not getattr(agency, "parent_id", None):
         return None
-    if source.get("url"):
-        return Citation(source["url"], source.get("title") or source["url"], external=True)
+    url = source.get("url")
+    if isinstance(url, str) and url.startswith(("https://", "http://")):
+        return Citation(url, source.get("title") or url, external=True)
     if source.get("article"):
         return Citation(
             f"/articles/{source['article']}/#p-{source.get('paragraph') or 1}",

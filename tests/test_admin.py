@@ -298,6 +298,20 @@ def test_a_new_parent_drops_the_old_source_and_survives_reimport(seeded, admin_c
     assert "(source:" not in admin_client.get("/agencies/cbp/").content.decode()
 
 
+def test_a_deleted_parent_leaves_its_children_unfiled_import_after_import(seeded, admin_client):
+    """An editor deletes ICE: HSI has no parent and no source, and each later import leaves
+    it so (the catalogue's source for it is not written back)."""
+    _delete(admin_client, Agency.objects.get(slug="ice"))
+    reimport()
+    hsi = Agency.objects.get(slug="hsi")
+    assert (hsi.parent_id, hsi.parent_source) == (None, {})
+    updated = hsi.updated
+    summary = reimport()
+    hsi.refresh_from_db()
+    assert (hsi.parent_id, hsi.parent_source, hsi.updated) == (None, {}, updated)
+    assert summary.stats["entities_updated"] == 0
+
+
 def test_an_unchanged_admin_save_keeps_the_parent_source(seeded, admin_client):
     hsi = Agency.objects.get(slug="hsi")
     page = admin_client.get(url(Agency, "change", hsi.pk))

@@ -202,6 +202,7 @@ def test_parent_source_names_both(seeded, child, parent, source):
         {"quote": "y"},
         {"url": "http://example.org", "title": "t"},
         {"url": "https://example.org"},
+        {"article": "x", "quote": "y", "title": "z"},  # the import finds the title itself
     ],
 )
 def test_a_parent_without_a_source_is_refused(tmp_path, parent_source):
@@ -261,3 +262,32 @@ def test_a_parent_without_a_source_is_refused(tmp_path, parent_source):
 def test_catalogue_has_every_entity_the_issue_names_with_a_description(seeded, slug):
     entity = Entity.objects.get(slug=slug)
     assert entity.description.strip()
+
+
+@pytest.mark.parametrize(
+    "source, ok",
+    [
+        ({}, True),
+        ({"url": "https://www.dhs.gov/x", "title": "DHS"}, True),
+        ({"article": "a-slug", "quote": "A sentence."}, True),
+        ({"url": "javascript:alert(1)", "title": "x"}, False),
+        ({"url": "https://www.dhs.gov/x"}, False),
+        ({"quote": "A sentence."}, False),
+        (["https://www.dhs.gov/x"], False),
+    ],
+)
+def test_an_editor_gives_a_parent_source_in_one_of_two_shapes(seeded, source, ok):
+    from django.core.exceptions import ValidationError
+
+    from archive.selectors import parent_citation
+
+    cbp = Agency.objects.get(slug="cbp")
+    cbp.parent_source = source
+    if ok:
+        cbp.clean()
+    else:
+        with pytest.raises(ValidationError):
+            cbp.clean()
+    # Whatever is stored, the page links only an http(s) address or an article's passage.
+    cited = parent_citation(cbp) if isinstance(source, dict) else None
+    assert cited is None or cited.url.startswith(("https://", "/articles/"))

@@ -207,6 +207,22 @@ def test_acronyms_defined_in_one_article_are_suggested_where_used_bare():
         ("The system, called FaceLink, is sold to police.", ["FaceLink"]),
         ("Deputies used a tool known as Fog Reveal for years.", ["Fog Reveal"]),
         ("The man called Bob left early.", []),
+        ("The service called Mayor Adams' office.", []),
+        ("The database named Palantir as its supplier.", []),
+        ("Officers used an app called Wickr to chat.", ["Wickr"]),
+        # ... and a bracket that is not the name's own acronym, nor words before the name.
+        ("Microsoft and the Department of Defense (DoD) signed it.", ["Department of Defense"]),
+        ("In January the Department of Defense (DoD) said so.", ["Department of Defense"]),
+        ("The Ministry of the Interior (MOI) said so.", ["Ministry of the Interior"]),
+        ("See the Department of Justice (PDF) filing.", ["Department of Justice"]),
+        ("The Minneapolis Police Department (AP) said so.", ["Minneapolis Police Department"]),
+        # "at" is a campus only after "University of X" / "College of X".
+        ("Stanford University at ICE's request studied it.", ["Stanford University"]),
+        ("Northeastern University at Monday's hearing spoke.", ["Northeastern University"]),
+        (
+            "The University of Maryland at College Park said so.",
+            ["University of Maryland at College Park"],
+        ),
         ("She is known as Jane Roe in the filings.", []),
         # Persons, titles, sentence openers and generic titles are not organisations.
         ("According to Jane Doe, the cameras work.", []),
@@ -299,3 +315,21 @@ def test_discovery_on_blind_articles(seeded, stem):
 
 def _blind_body(stem: str) -> str:
     return read_markdown(DATA / f"discovery_{stem}.md")[0].body
+
+
+# The acronym a bracket gives a name: its own, or a translated name's own language's
+# (which starts as the name does); never a file type, a wire service or another body.
+BRACKETS = [
+    ("It shared results with Mexico's Secretariat of National Defense (SEDENA) in May.", "SEDENA"),
+    ("Russia's Federal Security Service (FSB) denied it.", "FSB"),
+    ("Microsoft and the Department of Defense (DoD) signed it.", "DoD"),
+    ("See the Department of Justice (PDF) filing.", ""),
+    ("The Minneapolis Police Department (AP) said so.", ""),
+    ("The Office of Refugee Resettlement (HHS) said so.", ""),
+]
+
+
+@pytest.mark.parametrize("text, acronym", BRACKETS)
+def test_the_acronym_a_bracket_gives(text, acronym):
+    (found,) = discovery.find(text)
+    assert found.acronym == acronym

@@ -90,6 +90,8 @@ KNOWN_LIMITS = [
     # "In case of emergency": another acronym spelled ICE, and "ICE contacts with local
     # police" is the agency's, so the following word cannot tell them apart.
     ("Put an ICE contact in your phone before the hike.", {"ice"}),
+    # The glacial age typed in capitals: "ICE age determinations" are the agency's.
+    ("Scientists dated the ICE age layers.", {"ice"}),
 ]
 
 # An acronym that spells an ordinary word, typed in capitals before the word that makes its
@@ -99,7 +101,12 @@ COMPOUNDS = [
     ("ICE CREAM SOCIAL THIS FRIDAY. ICE skating follows.", set()),
     ("Drop two ICE cubes in the glass.", set()),
     ("The town's ICE-skating rink reopened.", set()),
-    ("Scientists dated the ICE age layers.", set()),
+    # Words that are also verbs, or the agency's own phrases, leave ICE the agency.
+    ("ICE picks up 200 people in raids.", {"ice"}),
+    ("ICE Storms Apartment Complex At Dawn", {"ice"}),
+    ("ICE age determinations for minors were wrong.", {"ice"}),
+    ("Critics called it an ICE fishing expedition.", {"ice"}),
+    ("ICE packs detainees into tents.", {"ice"}),
     ("ICE agents waited outside the ICE cream shop.", {"ice"}),  # the agents are ICE's
     ("ICE detention numbers rose in May.", {"ice"}),
     ("An ICE official, speaking of the cold, said nothing more.", {"ice"}),

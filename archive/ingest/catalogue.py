@@ -93,7 +93,10 @@ def _check_parent_source(path: Path, e: dict) -> None:
     article states it, a public record at an https address."""
     source = e.get("parent_source")
     cited = isinstance(source, dict) and (
-        all(isinstance(source.get(k), str) and source[k] for k in ("article", "quote"))
+        (
+            set(source) == {"article", "quote"}
+            and all(isinstance(source[k], str) and source[k] for k in source)
+        )
         or (
             all(isinstance(source.get(k), str) and source[k] for k in ("url", "title"))
             and source["url"].startswith("https://")
@@ -102,7 +105,7 @@ def _check_parent_source(path: Path, e: dict) -> None:
     if not cited:
         raise IngestError(
             f"{path}: entity {e['slug']!r}: its parent needs a parent_source: an article and "
-            "a quote, or a public record's https url and title"
+            "a quote (nothing else), or a public record's https url and title"
         )
 
 
@@ -255,7 +258,7 @@ def sync_entities(data: dict, stats: Counter) -> dict[str, Entity]:
                 parent = None  # its parent was merged into it
             # Field "parent" (as editors' edited_fields name it) stored as parent_id; its
             # source goes with it (an editor's new parent is not the catalogue's source's).
-            if "parent" not in obj.edited_fields:
+            if not {"parent", "parent_source"} & set(obj.edited_fields):
                 located = (
                     obj.parent_source if _same_source(obj, item) else item.get("parent_source")
                 )
@@ -364,6 +367,7 @@ def _locate_description_sources(data: dict, by_slug: dict[str, Entity], stats: C
         if (
             "article" in parent_source
             and isinstance(entity, Agency)
+            and entity.parent_id is not None
             and not {"parent", "parent_source"} & set(entity.edited_fields)
         ):
             located = locate(parent_source, "parent", item["slug"])

@@ -273,6 +273,21 @@ _BUYS = {"bought", "buys", "buying", "purchased", "purchases", "licensed", "lice
 _PRODUCT_AFTER = {"platform", "app", "tool", "software", "database", "system"}
 # ... or before "called", "dubbed", "named", "known as" ("an app called Wickr").
 _PRODUCT_NAMED = _PRODUCT_AFTER | {"program", "programme", "application", "service"}
+_NAMING = re.compile(
+    r"(?i)\b(an?|the)[^\S\n]+(?:[\w-]+[^\S\n]+)?(\w+)(,)?[^\S\n]+"
+    r"(?:called|dubbed|known[^\S\n]+as)[^\S\n]+\Z"
+)
+
+
+def _product_named(text: str, a: int) -> bool:
+    """Whether the name at `a` follows "a/an <product> called", "the <product>, called"
+    (or dubbed, known as)."""
+    m = _NAMING.search(text, max(0, a - 60), a)
+    if m is None or m.group(2).lower() not in _PRODUCT_NAMED:
+        return False
+    return m.group(1).lower() != "the" or m.group(3) is not None
+
+
 _REPORTS = set(
     "said says explains explained notes noted argues argued found finds reported reports told"
     " wrote writes sued warned estimates estimated obtained".split()
@@ -456,12 +471,10 @@ def _context(text: str, a: int, b: int) -> str | None:
         return "contractor"
     if before[-1:] == ["from"] and _BUYS.intersection(before[-4:-1]) and not acronym:
         return "contractor" if len(words) <= 4 else None
-    # A product named by what it is: "an app called Wickr", "the system, called FaceLink".
-    if (
-        (before[-1:] in (["called"], ["dubbed"], ["named"]) or before[-2:] == ["known", "as"])
-        and _PRODUCT_NAMED.intersection(before[:-1])
-        and len(words) <= 3
-    ):
+    # A product named by what it is: "an app called Wickr", "the system, called FaceLink",
+    # "a tool known as Fog Reveal" (never "the service called Mayor Adams' office": a
+    # product noun after "the" calls someone unless a comma sets the name off).
+    if len(words) <= 3 and _product_named(text, a):
         return "program"
     # A product: "whose Pathfinder platform"; a named operation.
     if (
@@ -507,7 +520,7 @@ def _triggered(text: str, a: int, b: int, acronym: bool) -> bool:
         last = before[-1].lower()
         if last[-1:] in _PUNCT:
             last = last.strip(_STRIP)
-        if last in _ROLES or last in ("paid", "called", "dubbed", "named"):
+        if last in _ROLES or last in ("paid", "called", "dubbed"):
             return True
         if len(before) >= 2:
             pair = (before[-2].lower(), last)
@@ -653,10 +666,49 @@ def suggest(text: str, linker, defined: dict[str, str] | None = None):
     return new, known
 
 
+def _translated(words: list[str], acronym: str) -> str:
+    """A translated name with its own language's acronym ("Mexico's Secretariat of National
+    Defense (SEDENA)", "Federal Security Service (FSB)"): the longest run of capitalised
+    words joined only by of/for/on (and "the" after them) that an organisation word heads,
+    beginning with the acronym's first letter. Not "In January the Department of Defense",
+    "Microsoft and the Department ...", nor "Department of Justice (PDF)"."""
+    for i in range(len(words) - 1):
+        tail = words[i:]
+        if (
+            tail[0][:1] != acronym[:1].upper()
+            or tail[0].endswith(("’s", "'s"))
+            or not _head_kind(" ".join(tail))
+        ):
+            continue
+        if all(
+            w[:1].isupper()
+            or w in ("of", "for", "on")
+            or (w == "the" and tail[k - 1] in ("of", "for", "on"))
+            for k, w in enumerate(tail)
+        ):
+            return " ".join(tail)
+    return ""
+
+
 # A university's campus follows "at" in its official name ("University of California at
-# Berkeley"); only after these words, so "Smith at Google" stays a person and a company.
-_CAMPUS_HEADS = {"University", "College"}
-_CAMPUS = re.compile(r"[^\S\n]+at[^\S\n]+[A-Z][\w-]*(?:[^\S\n]+[A-Z][\w-]*)*")
+# Berkeley"): only after "University of X" or "College of X", one or two words that are
+# not a day, a month or an acronym ("Stanford University at ICE's request" is not a campus).
+_CAMPUS_OF = re.compile(r"\b(?:University|College) of ")
+_CAMPUS = re.compile(
+    r"[^\S\n]+at[^\S\n]+([A-Z][a-z][\w-]*(?:[^\S\n]+[A-Z][a-z][\w-]*)?)(?![\w’'-])"
+)
+_NOT_CAMPUS = set(
+    "Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April"
+    " May June July August September October November December Christmas Thanksgiving".split()
+)
+
+
+def _campus(text: str, name: str, end: int) -> "re.Match | None":
+    """ " at Austin" after "University of Texas": its campus, part of its name."""
+    if not _CAMPUS_OF.search(name):
+        return None
+    m = _CAMPUS.match(text, end)
+    return m if m and _NOT_CAMPUS.isdisjoint(m.group(1).split()) else None
 
 
 def find(text: str, defined: dict[str, str] | None = None) -> list[CandidateName]:
@@ -671,7 +723,7 @@ def find(text: str, defined: dict[str, str] | None = None) -> list[CandidateName
             return
         if len(name) > 120 or (_MAYBE_GENERIC.search(name) and fold_key(name) in GENERIC_TITLES):
             return  # "Office of the Inspector General": every agency has one
-        campus = _CAMPUS.match(text, end) if _CAMPUS_HEADS.intersection(name.split()) else None
+        campus = _campus(text, name, end)
         if campus and text[start:end].endswith(name):
             # "the University of Texas at Austin": a campus is part of the official name.
             name, end = name + text[end : campus.end()], campus.end()
@@ -690,19 +742,10 @@ def find(text: str, defined: dict[str, str] | None = None) -> list[CandidateName
                 add(tail, acr, "definition", _definition_kind(tail), m.start(1), m.end())
                 break
         else:
-            # A translated name keeps its own language's acronym ("Mexico's Secretariat of
-            # National Defense (SEDENA)", "Federal Security Service (FSB)"): the name an
-            # organisation word heads, after any place's possessive, with that acronym.
-            for i in range(len(words) - 1):
-                tail = " ".join(words[i:])
-                if (
-                    words[i][0].isupper()
-                    and not words[i].endswith(("’s", "'s"))
-                    and _head_kind(tail)
-                ):
-                    at = m.start(1) + long_name.index(tail)
-                    add(tail, acr, "definition", _definition_kind(tail), at, m.end())
-                    break
+            translated = _translated(words, acr)
+            if translated:
+                at = m.start(1) + long_name.rindex(translated)
+                add(translated, acr, "definition", _definition_kind(translated), at, m.end())
     for m in _matches(ACR_THEN_LONG, _OPENING, text):
         acr, long_name = m.group(1), m.group(2)
         if _acronym_fits(long_name, acr):

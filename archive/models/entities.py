@@ -1,3 +1,4 @@
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
@@ -110,6 +111,28 @@ class Agency(Entity):
     class Meta:
         verbose_name_plural = "agencies"
         ordering = ["name"]
+
+    def clean(self):
+        super().clean()
+        source = self.parent_source
+        if source in ({}, None):
+            return
+        url = source.get("url") if isinstance(source, dict) else None
+        cited = isinstance(source, dict) and (
+            (
+                isinstance(url, str)
+                and url.startswith(("https://", "http://"))
+                and source.get("title")
+            )
+            or (source.get("article") and source.get("quote"))
+        )
+        if not cited:
+            raise ValidationError(
+                {
+                    "parent_source": 'Give {"url": "https://...", "title": "..."} (a public '
+                    'record) or {"article": "<slug>", "quote": "<its sentence>"}.'
+                }
+            )
 
 
 class Contractor(Entity):

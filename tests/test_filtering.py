@@ -145,3 +145,34 @@ def test_side_panels_are_sent_open_so_they_work_without_javascript(client, seede
     page = get_page(client, url)
     (panel,) = page.select("details[data-open-wide]")
     assert panel.tag.has_attr("open")
+
+
+# A browse by entities counts the articles that visibly name them (a rejected mention is
+# not a mention), as the list it pages through holds them: (filters, entity slugs).
+BROWSES = [
+    ({"agency": ["ice"]}, ["ice"]),
+    ({"agency": ["ice", "hsi"]}, ["ice", "hsi"]),  # any of one kind's, each article once
+    ({"contractor": ["thomson-reuters"]}, ["thomson-reuters"]),
+]
+
+
+@pytest.mark.parametrize("chosen, slugs", BROWSES)
+def test_a_browse_by_entities_counts_what_it_lists(seeded, chosen, slugs):
+    from archive.models import Mention
+    from archive.search import Filters, search
+
+    ids = {
+        k: list(Entity.objects.filter(slug__in=v).values_list("id", flat=True))
+        for k, v in chosen.items()
+    }
+    first = Mention.objects.filter(entity__slug=slugs[0]).order_by("id").first()
+    first.state = Mention.State.REJECTED
+    first.save()
+    named = set(
+        Mention.objects.visible()
+        .filter(entity__slug__in=slugs)
+        .values_list("article_id", flat=True)
+    )
+    results = search("", filters=Filters(entity_ids=ids), page_size=100)
+    assert results.total == len(named) == len(results.hits)
+    assert {h.article.id for h in results.hits} == named

@@ -133,6 +133,18 @@ class Engine:
             where, params = filters.sql("a")
             sql = f"SELECT COUNT(*) FROM {src.tables} WHERE {src.where} AND {where}"
             return sql, [*src.params, *params]
+        chosen = [ids for ids in filters.entity_ids.values() if ids]
+        if not query.must_not and len(chosen) == 1 and filters == Filters(filters.entity_ids):
+            # The articles that name any of one kind's chosen entities, from the mention index
+            # alone (one row per article and entity): no article row is read (ICE's 46,000
+            # at 100,000 articles: 44 -> 20 ms on PostgreSQL, 25 -> 11 ms on SQLite).
+            marks = ", ".join(["%s"] * len(chosen[0]))
+            counted = "*" if len(chosen[0]) == 1 else "DISTINCT article_id"
+            return (
+                f"SELECT COUNT({counted}) FROM archive_mention WHERE "
+                f"{Mention.visible_sql()} AND entity_id IN ({marks})",
+                list(chosen[0]),
+            )
         where, params = filters.sql("a", drive=True)
         browse, bparams = self.browse_clause(query)
         return f"SELECT COUNT(*) FROM archive_article a WHERE {where}{browse}", [

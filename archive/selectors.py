@@ -13,6 +13,7 @@ from datetime import date
 from django.conf import settings
 from django.db import connections, router
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q
+from django.urls import reverse
 
 from . import state
 from .models import (
@@ -341,6 +342,11 @@ def _segments(body: str, spans) -> list[list[Segment]]:
     return out
 
 
+def passage_url(article_slug: str, paragraph: int) -> str:
+    """The address of an article's paragraph (its #p-N anchor)."""
+    return f"{reverse('article', args=[article_slug])}#p-{paragraph}"
+
+
 def paragraph_index(body: str, offset: int) -> int:
     """1-based index of the (non-blank) paragraph containing `offset`: the #p-N anchor."""
     n = 0
@@ -450,7 +456,7 @@ class Footnote:
 
     @property
     def url(self) -> str:
-        return f"/articles/{self.article_slug}/#p-{self.paragraph}"
+        return passage_url(self.article_slug, self.paragraph)
 
 
 @dataclass
@@ -474,7 +480,7 @@ def parent_citation(agency: Entity) -> Citation | None:
         return Citation(url, source.get("title") or url, external=True)
     if source.get("article"):
         return Citation(
-            f"/articles/{source['article']}/#p-{source.get('paragraph') or 1}",
+            passage_url(source["article"], source.get("paragraph") or 1),
             source.get("title") or source["article"],
             source.get("quote", ""),
         )

@@ -16,9 +16,9 @@ import math
 from dataclasses import dataclass, field
 
 from django.db.models import F, Q
-from django.urls import reverse
 
 from ..models import Entity, EntityKind, Relationship
+from ..selectors import passage_url
 from . import queries
 
 MAP_NODES = 40
@@ -217,7 +217,7 @@ def neighbourhood(entity: Entity, version, *, nodes: int = 13) -> Graph:
         table=0,
         choices=0,
         prefix=f"nbhd-{entity.pk}",
-        link=lambda r: f"{reverse('article', args=[r.article.slug])}#p-{r.paragraph}",
+        link=lambda r: passage_url(r.article.slug, r.paragraph),
     ).graph
 
 

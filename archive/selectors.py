@@ -28,7 +28,7 @@ from .models import (
     Relationship,
     derived_status,
 )
-from .models.entities import ProgramStatusChoice
+from .models.entities import ProgramStatusChoice, parent_source_kind
 from .names.text import MARK_END, MARK_START, mark, sentence_around
 
 PASSAGES_PER_ARTICLE = 3
@@ -472,13 +472,13 @@ class Citation:
 
 def parent_citation(agency: Entity) -> Citation | None:
     """The source of an agency's "part of", as the catalogue (or an editor) gave it."""
-    source = getattr(agency, "parent_source", None) or {}
+    source = getattr(agency, "parent_source", None)
     if not getattr(agency, "parent_id", None):
         return None
-    url = source.get("url")
-    if isinstance(url, str) and url.startswith(("https://", "http://")):
-        return Citation(url, source.get("title") or url, external=True)
-    if source.get("article"):
+    kind = parent_source_kind(source)
+    if kind == "record":
+        return Citation(source["url"], source["title"], external=True)
+    if kind == "article":
         return Citation(
             passage_url(source["article"], source.get("paragraph") or 1),
             source.get("title") or source["article"],

@@ -114,25 +114,30 @@ class Agency(Entity):
 
     def clean(self):
         super().clean()
-        source = self.parent_source
-        if source in ({}, None):
-            return
-        url = source.get("url") if isinstance(source, dict) else None
-        cited = isinstance(source, dict) and (
-            (
-                isinstance(url, str)
-                and url.startswith(("https://", "http://"))
-                and source.get("title")
-            )
-            or (source.get("article") and source.get("quote"))
-        )
-        if not cited:
+        if self.parent_source not in ({}, None) and not parent_source_kind(self.parent_source):
             raise ValidationError(
                 {
                     "parent_source": 'Give {"url": "https://...", "title": "..."} (a public '
                     'record) or {"article": "<slug>", "quote": "<its sentence>"}.'
                 }
             )
+
+
+def parent_source_kind(source) -> str:
+    """What an agency's parent_source cites: "record" (a public record: an http(s) "url" and
+    a "title"), "article" (an "article" slug and its "quote"), or "" (neither: not a source,
+    never linked). The one rule the admin, the import and the page read."""
+    if not isinstance(source, dict):
+        return ""
+
+    def given(key):
+        return isinstance(source.get(key), str) and source[key] != ""
+
+    if given("url") and given("title") and source["url"].startswith(("https://", "http://")):
+        return "record"
+    if given("article") and given("quote"):
+        return "article"
+    return ""
 
 
 class Contractor(Entity):
